@@ -1,0 +1,28 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Logbook depends on nothing outside the Swift toolchain: there is no `.package(...)` here, on purpose.
+let package = Package(
+    name: "Logbook",
+    products: [
+        .library(name: "LogbookStorage", targets: ["LogbookStorage"]),
+        .executable(name: "logbook", targets: ["logbook"]),
+        .executable(name: "logbook-bench", targets: ["logbook-bench"]),
+    ],
+    targets: [
+        // CPU intrinsics only (SSE4.2 crc32, SHA-NI); every function has a pure-Swift twin that tests prove identical.
+        .target(name: "CLogbookHash"),
+        // The log engine: segments, framing, CRC32C, hash chain, recovery, locking, durability, snapshot files.
+        // System calls live in Sources/LogbookStorage/System and nowhere else.
+        .target(name: "LogbookStorage", dependencies: ["CLogbookHash"]),
+        // The command line as a library, so parsing and rendering are testable in-process.
+        .target(name: "LogbookCLI", dependencies: ["LogbookStorage"]),
+        .executableTarget(name: "logbook", dependencies: ["LogbookCLI"]),
+        .executableTarget(name: "logbook-bench", dependencies: ["LogbookStorage"]),
+        // Child process for crash tests (kill -9 loops); not installed, not part of the product.
+        .executableTarget(name: "logbook-testtool", dependencies: ["LogbookStorage"]),
+        .target(name: "LogbookTestSupport", dependencies: ["LogbookStorage"], path: "Tests/LogbookTestSupport"),
+        .testTarget(name: "LogbookStorageTests", dependencies: ["LogbookStorage", "LogbookTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,185 @@
+/// A reader of a store's log. Takes no lock, never blocks the writer, and only hands out whole batches.
+///
+/// The segment list is read when the reader opens (``refresh()`` rereads it). A damaged frame at the very end of
+/// the newest segment with nothing valid after it is an append in flight or a torn tail the writer will cut: the
+/// reader stops there. Damage followed by valid records, or anywhere in an older segment, is an error naming
+/// file, offset and sequence number.
+package final class LogReader {
+    /// Where the store lives.
+    package let paths: StorePaths
+    private let io: FileIO
+    private(set) var segments: [SegmentFile] = []
+    private let scanner = SegmentScanner()
+    private var indexes: [UInt64: SegmentIndex] = [:]
+
+    /// The segment files, oldest first.
+    package var segmentFiles: [SegmentFile] { segments }
+
+    /// Opens the log of the store at `root` for reading.
+    /// - Throws: `.notFound` when there is no store there; `.corrupted` when a segment header is damaged.
+    package init(at root: String, io: FileIO = FileIO()) throws {
+        paths = StorePaths(root: root)
+        self.io = io
+        try refresh()
+    }
+
+    /// Rereads the list of segments (to see segments the writer added since).
+    package func refresh() throws {
+        segments = try io.listSegments(paths).segments
+        guard !segments.isEmpty else { throw StorageError(.notFound, "The store has no log segment", path: paths.log) }
+    }
+
+    /// A summary of the log's end as this reader sees it.
+    package struct Position: Sendable, Equatable {
+        /// The newest whole record's sequence number (0 when empty).
+        package var lastSequence: UInt64
+        /// Its timestamp (Int64.min when empty).
+        package var lastTimestamp: Int64
+        /// The chain hash stored after it.
+        package var chain: SHA256Digest
+        /// The digest for this position.
+        package var digest: LogDigest { LogDigest(sequence: lastSequence, chain: chain) }
+    }
+
+    /// Reads the newest segment to find where the log ends.
+    package func position() throws -> Position {
+        let last = segments[segments.count - 1]
+        var position = Position(lastSequence: last.base - 1, lastTimestamp: last.header.previousTimestamp,
+                                chain: last.header.startChain)
+        try scanSegment(segments.count - 1, from: nil) { batch in
+            position = Position(lastSequence: batch.lastSequence, lastTimestamp: batch.timestamp, chain: batch.storedChain)
+            return true
+        }
+        return position
+    }
+
+    /// Calls `body` with every record whose sequence number is in `from...through`, in order.
+    /// `body` returns false to stop early. Payloads are borrowed: copy what you keep.
+    package func forEachRecord(from: UInt64 = 1, through: UInt64 = .max,
+                               _ body: (Record) throws -> Bool) throws {
+        guard from <= through else { return }
+        var done = false
+        try forEachBatch(from: from) { batch in
+            try batch.forEachRecord { record in
+                guard !done, record.sequence >= from else { return }
+                if try record.sequence > through || !body(record) { done = true }
+            }
+            return !done && batch.lastSequence < through
+        }
+    }
+
+    /// Calls `body` with each whole batch that contains a record at or after `from`, in order.
+    package func forEachBatch(from: UInt64 = 1, _ body: (BatchView) throws -> Bool) throws {
+        var i = segments.count - 1
+        while i > 0 && segments[i].base > from { i -= 1 }
+        var entry = try index(of: segments[i]).entry(atOrBeforeSequence: from)
+        while i < segments.count {
+            var keepGoing = true
+            let next = try scanSegment(i, from: entry) { batch in
+                if batch.lastSequence < from { return true }
+                keepGoing = try body(batch)
+                return keepGoing
+            }
+            if !keepGoing { return }
+            i += 1
+            entry = nil
+            if i < segments.count && segments[i].base != next {
+                throw StorageError(.corrupted, "Segment starts at sequence \(segments[i].base) but the previous one ends before \(next)",
+                                   path: segments[i].path, offset: 16, sequence: next)
+            }
+        }
+    }
+
+    /// Sequence number of the newest record whose timestamp is at most `timestamp` (0 when none is).
+    ///
+    /// - Complexity: O(log n): a binary search over segments (their headers hold the time their predecessor
+    ///   ended), a binary search over the segment's sparse index, then a scan of at most one index interval.
+    package func sequence(atOrBefore timestamp: Int64) throws -> UInt64 {
+        // The first segment whose records may be newer than `timestamp`: its successor's header floor exceeds it.
+        var lo = 0, hi = segments.count - 1
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if segments[mid + 1].header.previousTimestamp > timestamp { hi = mid } else { lo = mid + 1 }
+        }
+        let segment = segments[lo]
+        var answer = segment.base - 1
+        guard let entry = try index(of: segment).entry(atOrBeforeTime: timestamp) else { return answer }
+        try scanSegment(lo, from: entry) { batch in
+            if batch.timestamp > timestamp { return false }
+            answer = batch.lastSequence
+            return true
+        }
+        return answer
+    }
+
+    /// The sparse index of a segment: its sidecar when valid, else built by one scan and cached.
+    func index(of segment: SegmentFile) throws -> SegmentIndex {
+        if let cached = indexes[segment.base] { return cached }
+        let isSealed = segment.base != segments[segments.count - 1].base
+        if isSealed, let file = try? io.open(paths.index(base: segment.base), writable: false),
+           let size = try? file.size(), let bytes = try? file.read(count: size, at: 0),
+           let index = SegmentIndex.decode(bytes, base: segment.base),
+           let segmentSize = try? io.open(segment.path, writable: false).size(), index.coveredBytes == segmentSize {
+            indexes[segment.base] = index
+            return index
+        }
+        var index = SegmentIndex()
+        let position = segments.firstIndex(of: segment)!
+        try scanSegment(position, from: nil) { batch in
+            index.note(sequence: batch.firstSequence, timestamp: batch.timestamp, offset: batch.offset,
+                       end: batch.offset + batch.bytes.count)
+            return true
+        }
+        // Only sealed segments stop changing; the newest is rebuilt on each call.
+        if isSealed { indexes[segment.base] = index }
+        return index
+    }
+
+    /// Scans one segment from an index entry (or its start); returns the sequence number after the last batch.
+    @discardableResult
+    func scanSegment(_ i: Int, from entry: SegmentIndex.Entry?, _ body: (BatchView) throws -> Bool) throws -> UInt64 {
+        let segment = segments[i]
+        let isNewest = i == segments.count - 1
+        let file: SystemFile
+        let size: Int
+        do {
+            file = try io.open(segment.path, writable: false)
+            size = try file.size()
+        } catch {
+            throw StorageError(.io, "Opening a segment failed", path: segment.path, errno: error)
+        }
+        var start = entry?.offset ?? LogFormat.segmentHeaderSize
+        var sequence = entry?.sequence ?? segment.base
+        var floor = entry?.timestamp ?? segment.header.previousTimestamp
+        for attempt in 0..<3 {
+            let outcome: SegmentScanner.Outcome
+            do {
+                outcome = try scanner.scan(file, from: start, to: size, expectedSequence: sequence,
+                                           minimumTimestamp: floor, body)
+            } catch let e as StorageError { throw e } catch {
+                throw StorageError(.io, "Reading the log failed: \(error)", path: segment.path)
+            }
+            switch outcome.stop {
+            case .clean:
+                return outcome.nextSequence
+            case .incomplete(let offset):
+                if isNewest { return outcome.nextSequence }
+                throw StorageError(.corrupted, "Sealed segment ends inside a batch", path: segment.path, offset: offset,
+                                   sequence: outcome.nextSequence)
+            case .damaged(let offset, let seq, let reason):
+                let followed = try scanner.hasValidFrame(in: file, after: offset, to: size, minimumSequence: seq)
+                if isNewest && !followed { return outcome.nextSequence }
+                // A writer's pwrite may be landing right now: look once more before calling it damage.
+                if isNewest && attempt < 2 {
+                    start = outcome.endOfLastBatch
+                    sequence = outcome.nextSequence
+                    floor = outcome.lastTimestamp
+                    FileIO.sleep(milliseconds: 2)
+                    continue
+                }
+                throw StorageError(.corrupted, "Damaged record: \(reason)", path: segment.path, offset: offset, sequence: seq)
+            }
+        }
+        preconditionFailure("unreachable")
+    }
+}

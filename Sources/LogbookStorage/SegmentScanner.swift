@@ -1,0 +1,217 @@
+/// How a scan of one segment ended.
+package enum ScanStop: Equatable, Sendable {
+    /// The file ends right after a whole batch.
+    case clean
+    /// The file ends inside a batch: a frame is cut off, or whole frames are not yet closed by a commit frame.
+    case incomplete(offset: Int)
+    /// A frame fails a check (length, CRC, sequence, flags or timestamp).
+    case damaged(offset: Int, sequence: UInt64, reason: String)
+}
+
+/// A whole, checked batch inside the scanner's buffer. Valid only during the callback it is passed to.
+package struct BatchView {
+    /// The batch's frames, back to back.
+    package let bytes: UnsafeRawBufferPointer
+    /// File offset of the batch's first frame.
+    package let offset: Int
+    /// Sequence number of the first record.
+    package let firstSequence: UInt64
+    /// Sequence number of the last record.
+    package let lastSequence: UInt64
+    /// The batch's timestamp (shared by its records).
+    package let timestamp: Int64
+    /// The chain hash stored in the batch's commit frame.
+    package let storedChain: SHA256Digest
+
+    /// Calls `body` with each record, in order.
+    @inline(__always)
+    package func forEachRecord(_ body: (Record) throws -> Void) rethrows {
+        var p = 0
+        while p < bytes.count {
+            let length = Int(bytes.u32(p))
+            let isCommit = bytes[p + 26] & LogFormat.commitFlag != 0
+            let payloadEnd = p + length - (isCommit ? LogFormat.chainSize : 0)
+            try body(Record(sequence: bytes.u64(p + 8), timestamp: bytes.i64(p + 16), type: bytes.u16(p + 24),
+                            endsBatch: isCommit,
+                            payload: UnsafeRawBufferPointer(rebasing: bytes[(p + LogFormat.frameHeaderSize)..<payloadEnd])))
+            p += length
+        }
+    }
+
+    /// Extends `chain` over this batch per the chain rule, returning the recomputed chain hash.
+    package func recomputeChain(from chain: SHA256Digest) -> SHA256Digest {
+        var hasher = SHA256()
+        hasher.update(chain)
+        var p = 0
+        while p < bytes.count {
+            let length = Int(bytes.u32(p))
+            let isCommit = bytes[p + 26] & LogFormat.commitFlag != 0
+            hasher.update(UnsafeRawBufferPointer(rebasing: bytes[p..<(p + 4)]))
+            hasher.update(UnsafeRawBufferPointer(rebasing: bytes[(p + 8)..<(p + length - (isCommit ? LogFormat.chainSize : 0))]))
+            p += length
+        }
+        return hasher.finalize()
+    }
+}
+
+/// Reads a segment's frames in large chunks and hands out whole, checked batches.
+///
+/// Every frame's length, CRC32C, sequence number (dense), flags and timestamp (never decreasing) are checked
+/// before its batch is delivered; a batch is delivered only once its commit frame has been read, so a reader
+/// never sees part of a batch. The buffer is reused across calls: replay makes no per-record allocation.
+package final class SegmentScanner {
+    private var buffer: UnsafeMutableRawBufferPointer
+
+    /// Makes a scanner with a read buffer of `chunkSize` bytes (it grows for larger batches).
+    package init(chunkSize: Int = 4 << 20) {
+        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// The result of a scan.
+    package struct Outcome: Equatable {
+        /// Why it stopped.
+        package var stop: ScanStop
+        /// File offset just past the last whole batch delivered (or the start offset).
+        package var endOfLastBatch: Int
+        /// The sequence number the next record must have.
+        package var nextSequence: UInt64
+        /// Timestamp of the last whole batch (or the given minimum).
+        package var lastTimestamp: Int64
+        /// Chain hash stored by the last whole batch, if any was read.
+        package var lastChain: SHA256Digest?
+    }
+
+    /// Scans `file` from `start` to `end`, calling `body` for each whole batch; `body` returns false to stop early.
+    package func scan(_ file: SystemFile, from start: Int, to end: Int, expectedSequence: UInt64,
+                      minimumTimestamp: Int64,
+                      _ body: (BatchView) throws -> Bool) throws -> Outcome {
+        var outcome = Outcome(stop: .clean, endOfLastBatch: start, nextSequence: expectedSequence,
+                              lastTimestamp: minimumTimestamp, lastChain: nil)
+        var bufferStart = start      // file offset of buffer[0]
+        var bufferCount = 0          // valid bytes in buffer
+        var batchStart = start       // file offset of the current batch's first frame
+        var p = start                // file offset of the frame being checked
+        var sequence = expectedSequence
+        var timestamp = minimumTimestamp
+        let path = file.path
+
+        func fill(from offset: Int, atLeast needed: Int) throws -> Bool {
+            if needed > buffer.count {
+                var size = buffer.count
+                while size < needed { size *= 2 }
+                buffer.deallocate()
+                buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
+            }
+            let want = min(buffer.count, end - offset)
+            do {
+                bufferCount = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]), at: offset)
+            } catch {
+                throw StorageError(.io, "Reading the log failed", path: path, offset: offset, errno: error)
+            }
+            bufferStart = offset
+            return bufferCount >= needed
+        }
+
+        while true {
+            if p == end {
+                outcome.stop = p == batchStart ? .clean : .incomplete(offset: batchStart)
+                return outcome
+            }
+            if p + LogFormat.frameHeaderSize > end {
+                outcome.stop = .incomplete(offset: batchStart)
+                return outcome
+            }
+            if p + LogFormat.frameHeaderSize > bufferStart + bufferCount {
+                if try !fill(from: batchStart, atLeast: p + LogFormat.frameHeaderSize - batchStart) {
+                    outcome.stop = .incomplete(offset: batchStart)
+                    return outcome
+                }
+            }
+            var b = UnsafeRawBufferPointer(buffer)
+            var q = p - bufferStart
+            let length = Int(b.u32(q))
+            if length < LogFormat.frameHeaderSize || length > LogFormat.maxFrameSize {
+                outcome.stop = .damaged(offset: p, sequence: sequence, reason: "invalid frame length \(length)")
+                return outcome
+            }
+            if p + length > end {
+                outcome.stop = .incomplete(offset: batchStart)
+                return outcome
+            }
+            if p + length > bufferStart + bufferCount {
+                if try !fill(from: batchStart, atLeast: p + length - batchStart) {
+                    outcome.stop = .incomplete(offset: batchStart)
+                    return outcome
+                }
+                b = UnsafeRawBufferPointer(buffer)
+                q = p - bufferStart
+            }
+            let crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[(q + 8)..<(q + length)]))
+            if crc != b.u32(q + 4) {
+                outcome.stop = .damaged(offset: p, sequence: sequence, reason: "record checksum mismatch")
+                return outcome
+            }
+            let frameSequence = b.u64(q + 8)
+            if frameSequence != sequence {
+                outcome.stop = .damaged(offset: p, sequence: sequence,
+                                        reason: "sequence number \(frameSequence) where \(sequence) was expected")
+                return outcome
+            }
+            let flags = b[q + 26]
+            let isCommit = flags & LogFormat.commitFlag != 0
+            if flags & ~LogFormat.commitFlag != 0 || b[q + 27] != 0
+                || (isCommit && length < LogFormat.frameHeaderSize + LogFormat.chainSize) {
+                outcome.stop = .damaged(offset: p, sequence: sequence, reason: "invalid frame flags")
+                return outcome
+            }
+            let frameTime = b.i64(q + 16)
+            if frameTime < timestamp || (p != batchStart && frameTime != timestamp) {
+                outcome.stop = .damaged(offset: p, sequence: sequence,
+                                        reason: "timestamp \(frameTime) goes back before \(timestamp)")
+                return outcome
+            }
+            timestamp = frameTime
+            sequence += 1
+            p += length
+            if isCommit {
+                let first = batchStart - bufferStart
+                let view = BatchView(bytes: UnsafeRawBufferPointer(rebasing: b[first..<(p - bufferStart)]),
+                                     offset: batchStart, firstSequence: b.u64(first + 8), lastSequence: sequence - 1,
+                                     timestamp: timestamp, storedChain: b.digest(p - bufferStart - LogFormat.chainSize))
+                outcome.endOfLastBatch = p
+                outcome.nextSequence = sequence
+                outcome.lastTimestamp = timestamp
+                outcome.lastChain = view.storedChain
+                batchStart = p
+                if try !body(view) { return outcome }
+            }
+        }
+    }
+
+    /// Whether any whole, CRC-valid frame with a sequence number of at least `minimumSequence` starts in
+    /// `(from, end)`: used to tell a torn tail (nothing valid after the damage) from damage in the middle.
+    package func hasValidFrame(in file: SystemFile, after from: Int, to end: Int, minimumSequence: UInt64) throws -> Bool {
+        guard end - from > LogFormat.frameHeaderSize else { return false }
+        let tail: [UInt8]
+        do { tail = try file.read(count: end - from, at: from) } catch {
+            throw StorageError(.io, "Reading the log failed", path: file.path, offset: from, errno: error)
+        }
+        return tail.withUnsafeBytes { b in
+            var q = 1
+            while q + LogFormat.frameHeaderSize <= b.count {
+                let length = Int(b.u32(q))
+                if length >= LogFormat.frameHeaderSize && q + length <= b.count {
+                    let s = b.u64(q + 8)
+                    if s >= minimumSequence && s - minimumSequence < 1 << 40,
+                       CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[(q + 8)..<(q + length)])) == b.u32(q + 4) {
+                        return true
+                    }
+                }
+                q += 1
+            }
+            return false
+        }
+    }
+}

@@ -1,0 +1,296 @@
+/// The writer of a store's log: appends batches of records to segment files, with CRCs and a hash chain.
+///
+/// Opening takes the store's writer lock and runs recovery on the active (last) segment: a torn tail is cut
+/// back to the last whole batch with a warning; any other damage stops the open with an error naming file,
+/// offset and sequence number. One instance is used from one thread at a time (the façade guards it).
+package final class SegmentedLog {
+    /// Where the store lives.
+    package let paths: StorePaths
+    /// How it was opened.
+    package let configuration: LogConfiguration
+    /// What recovery did while opening.
+    package private(set) var recovery = RecoveryReport()
+
+    private let io: FileIO
+    private var lock: StoreLock?
+    private(set) var segments: [SegmentFile]
+    private var active: SystemFile
+    private var activeEnd: Int
+    private var pending: [UInt8] = []
+    private var activeIndex = SegmentIndex()
+    private var nextSequence: UInt64
+    private var newestTimestamp: Int64
+    private var chain: SHA256Digest
+    private var poison: StorageError?
+    private var lastSyncNanoseconds = FileIO.monotonicNanoseconds()
+
+    /// Sequence number of the newest record (0 when the log is empty).
+    package var lastSequence: UInt64 { nextSequence - 1 }
+    /// Timestamp of the newest record (Int64.min when the log is empty).
+    package var lastTimestamp: Int64 { newestTimestamp }
+    /// The digest of the log as it stands (including buffered, not yet synced appends).
+    package var digest: LogDigest { LogDigest(sequence: lastSequence, chain: chain) }
+    /// The segment files, oldest first.
+    package var segmentFiles: [SegmentFile] { segments }
+    /// Whether a failed write or sync has stopped this writer.
+    package var isPoisoned: Bool { poison != nil }
+
+    private init(paths: StorePaths, configuration: LogConfiguration, lock: StoreLock, segments: [SegmentFile],
+                 active: SystemFile, activeEnd: Int, nextSequence: UInt64, newestTimestamp: Int64, chain: SHA256Digest) {
+        self.paths = paths
+        self.configuration = configuration
+        self.io = configuration.io
+        self.lock = lock
+        self.segments = segments
+        self.active = active
+        self.activeEnd = activeEnd
+        self.nextSequence = nextSequence
+        self.newestTimestamp = newestTimestamp
+        self.chain = chain
+        pending.reserveCapacity(configuration.syncPolicy == .everyBatch ? 0 : configuration.writeBufferSize)
+    }
+
+    deinit { try? close() }
+
+    /// Opens (and, by default, creates) the store at `root` for writing.
+    ///
+    /// - Throws: `.locked` when another writer holds the lock past the timeout; `.corrupted` when the active
+    ///   segment is damaged other than by a torn tail (repair is explicit: ``repair(at:truncateAfter:configuration:)``);
+    ///   `.notFound` when the store does not exist and `createIfMissing` is false; `.io` for system errors.
+    package static func open(at root: String, configuration: LogConfiguration = LogConfiguration()) throws -> SegmentedLog {
+        let io = configuration.io
+        let paths = StorePaths(root: root)
+        var report = RecoveryReport()
+        if !io.isDirectory(paths.root) {
+            guard configuration.createIfMissing, !io.exists(paths.root) else {
+                throw StorageError(.notFound, "No Logbook store at this path", path: paths.root)
+            }
+            report.createdStore = true
+        }
+        do {
+            try io.makeDirectory(paths.root)
+            if report.createdStore { try io.syncDirectory(paths.parent) }
+            let hadLog = io.isDirectory(paths.log)
+            try io.makeDirectory(paths.log)
+            try io.makeDirectory(paths.snapshots)
+            if !hadLog { try io.syncDirectory(paths.root) }
+        } catch {
+            throw StorageError(.io, "Creating the store directories failed", path: paths.root, errno: error)
+        }
+        let lock = try StoreLock(paths, io: io, timeoutMilliseconds: configuration.lockTimeoutMilliseconds)
+        var (segments, temporary) = try io.listSegments(paths)
+        if !temporary.isEmpty {
+            do {
+                for t in temporary { try io.unlink(t) }
+                try io.syncDirectory(paths.log)
+            } catch {
+                throw StorageError(.io, "Removing a leftover temporary file failed", path: paths.log, errno: error)
+            }
+            report.warnings.append("Removed \(temporary.count) leftover temporary file(s) of an interrupted write")
+        }
+        if segments.isEmpty {
+            guard configuration.createIfMissing else {
+                throw StorageError(.notFound, "The store has no log segment", path: paths.log)
+            }
+            let header = SegmentHeader(baseSequence: 1, previousTimestamp: .min, startChain: .zero)
+            segments.append(try createSegment(header, paths: paths, io: io))
+        }
+        let last = segments[segments.count - 1]
+        let file: SystemFile
+        let size: Int
+        do {
+            file = try io.open(last.path, writable: true)
+            size = try file.size()
+        } catch {
+            throw StorageError(.io, "Opening the active segment failed", path: last.path, errno: error)
+        }
+        var index = SegmentIndex()
+        let scanner = SegmentScanner()
+        let outcome = try scanner.scan(file, from: LogFormat.segmentHeaderSize, to: size,
+                                       expectedSequence: last.base, minimumTimestamp: last.header.previousTimestamp) { batch in
+            index.note(sequence: batch.firstSequence, timestamp: batch.timestamp, offset: batch.offset,
+                       end: batch.offset + batch.bytes.count)
+            return true
+        }
+        var end = outcome.endOfLastBatch
+        switch outcome.stop {
+        case .clean:
+            break
+        case .incomplete, .damaged:
+            if case .damaged(let offset, let sequence, let reason) = outcome.stop,
+               try scanner.hasValidFrame(in: file, after: offset, to: size, minimumSequence: sequence) {
+                throw StorageError(.corrupted, "Damaged record (\(reason)) followed by valid records; the log was not "
+                                   + "changed. Inspect it, then cut it explicitly with a repair after sequence \(sequence - 1)",
+                                   path: last.path, offset: offset, sequence: sequence)
+            }
+            do {
+                try file.truncate(to: end)
+                try file.synchronizeData()
+            } catch {
+                throw StorageError(.io, "Cutting a torn tail failed", path: last.path, offset: end, errno: error)
+            }
+            report.truncatedBytes = size - end
+            report.warnings.append("Cut a torn tail of \(size - end) byte(s) at offset \(end) of '\(last.path)' "
+                                   + "(an interrupted write; the last whole record is sequence \(outcome.nextSequence - 1))")
+        }
+        end = max(end, LogFormat.segmentHeaderSize)
+        let log = SegmentedLog(paths: paths, configuration: configuration, lock: lock, segments: segments,
+                               active: file, activeEnd: end, nextSequence: outcome.nextSequence,
+                               newestTimestamp: outcome.lastTimestamp, chain: outcome.lastChain ?? last.header.startChain)
+        log.activeIndex = index
+        log.recovery = report
+        return log
+    }
+
+    /// Creates a segment file atomically (temporary file, fsync, rename, directory fsync).
+    private static func createSegment(_ header: SegmentHeader, paths: StorePaths, io: FileIO) throws(StorageError) -> SegmentFile {
+        let path = paths.segment(base: header.baseSequence)
+        try io.writeAtomically(header.encoded(), to: path, directory: paths.log)
+        return SegmentFile(path: path, header: header)
+    }
+
+    /// Appends `batch` as one unit and empties it (keeping its capacity for reuse).
+    ///
+    /// Under `.everyBatch` the batch is one `pwrite` and one `fdatasync` before this returns: when it returns, the
+    /// records survive `kill -9` and power loss. Under the buffered policies it returns once the bytes are queued.
+    /// - Parameter timestamp: milliseconds since the epoch for every record of the batch; it may not be earlier
+    ///   than the newest record. `nil` takes the wall clock, clamped so that timestamps never decrease.
+    /// - Throws: `.poisoned` after an earlier write or sync failure (reopen the store); `.invalidArgument` for an
+    ///   empty batch, an oversized record or a timestamp going backwards; `.io` when the write or sync fails.
+    @discardableResult
+    package func append(_ batch: inout AppendBatch, timestamp: Int64? = nil) throws(StorageError) -> AppendResult {
+        if let poison {
+            throw StorageError(.poisoned, "An earlier write or sync failed (\(poison.message)); reopen the store to recover",
+                               path: poison.path, errno: poison.errno)
+        }
+        guard !batch.isEmpty else { throw StorageError(.invalidArgument, "An append needs at least one record") }
+        guard batch.largestFrame + LogFormat.chainSize <= LogFormat.maxFrameSize else {
+            throw StorageError(.invalidArgument, "A record of \(batch.largestFrame) bytes exceeds the \(LogFormat.maxFrameSize)-byte limit")
+        }
+        let time: Int64
+        if let timestamp {
+            guard timestamp >= newestTimestamp else {
+                throw StorageError(.invalidArgument,
+                                   "Timestamp \(timestamp) is earlier than the newest record's (\(newestTimestamp)); timestamps never decrease")
+            }
+            time = timestamp
+        } else {
+            time = max(FileIO.wallClockMilliseconds(), newestTimestamp)
+        }
+        let first = nextSequence
+        let newChain = batch.seal(firstSequence: first, timestamp: time, previousChain: chain)
+        let size = batch.bytes.count
+        let used = activeEnd + pending.count
+        if used > LogFormat.segmentHeaderSize && used + size > configuration.segmentSize {
+            try roll()
+        }
+        let offset = activeEnd + pending.count
+        switch configuration.syncPolicy {
+        case .everyBatch:
+            try writeDurably(batch.bytes, at: offset)
+        case .interval(let ms):
+            try queue(batch.bytes)
+            if FileIO.monotonicNanoseconds() - lastSyncNanoseconds >= UInt64(ms) * 1_000_000 { try sync() }
+        case .never:
+            try queue(batch.bytes)
+        }
+        activeIndex.note(sequence: first, timestamp: time, offset: offset, end: offset + size)
+        nextSequence = first + UInt64(batch.count)
+        newestTimestamp = time
+        chain = newChain
+        let result = AppendResult(firstSequence: first, lastSequence: nextSequence - 1, timestamp: time, chain: newChain)
+        batch.removeAll()
+        return result
+    }
+
+    /// Writes everything queued and flushes it to stable storage.
+    package func sync() throws(StorageError) {
+        if let poison { throw poison }
+        try flushPending()
+        do { try active.synchronizeData() } catch {
+            throw poisoned(StorageError(.io, "Syncing the log failed", path: active.path, errno: error))
+        }
+        lastSyncNanoseconds = FileIO.monotonicNanoseconds()
+    }
+
+    /// Syncs what is queued and releases the lock. Safe to call twice.
+    package func close() throws(StorageError) {
+        guard let lock else { return }
+        defer {
+            active.close()
+            lock.release()
+            self.lock = nil
+        }
+        if poison == nil && (!pending.isEmpty || configuration.syncPolicy != .everyBatch) { try sync() }
+    }
+
+    // MARK: - Writing
+
+    private func poisoned(_ error: StorageError) -> StorageError {
+        poison = error
+        return error
+    }
+
+    private func queue(_ bytes: [UInt8]) throws(StorageError) {
+        pending.append(contentsOf: bytes)
+        if pending.count >= configuration.writeBufferSize { try flushPending() }
+    }
+
+    private func flushPending() throws(StorageError) {
+        guard !pending.isEmpty else { return }
+        do { try active.write(pending, at: activeEnd) } catch {
+            _ = try? active.truncate(to: activeEnd)
+            throw poisoned(StorageError(.io, "Writing buffered records failed; they were not kept", path: active.path,
+                                        offset: activeEnd, errno: error))
+        }
+        activeEnd += pending.count
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// One write and one fdatasync; on failure the file is cut back to `offset` so nothing of the batch remains.
+    private func writeDurably(_ bytes: [UInt8], at offset: Int) throws(StorageError) {
+        do { try active.write(bytes, at: offset) } catch {
+            let restored = (try? active.truncate(to: offset)) != nil
+            let failure = StorageError(.io, error == .noSpace
+                                       ? "The disk is full; nothing of this batch was kept. Free space and retry"
+                                       : "Writing the batch failed; nothing of it was kept",
+                                       path: active.path, offset: offset, errno: error)
+            // A full disk with a clean cut leaves the log as it was: the writer may go on once space returns.
+            if restored && error == .noSpace { throw failure }
+            throw poisoned(failure)
+        }
+        do { try active.synchronizeData() } catch {
+            // Never retried: the kernel may have dropped the pages. Cut the unacknowledged batch and stop writing.
+            _ = try? active.truncate(to: offset)
+            throw poisoned(StorageError(.io, "Syncing the batch failed; it was not acknowledged. Reopen the store to recover",
+                                        path: active.path, offset: offset, errno: error))
+        }
+        activeEnd = offset + bytes.count
+        lastSyncNanoseconds = FileIO.monotonicNanoseconds()
+    }
+
+    /// Seals the active segment (flush, sync, index sidecar) and starts a new one at `nextSequence`.
+    private func roll() throws(StorageError) {
+        try sync()
+        let sealed = segments[segments.count - 1]
+        // The sidecar is derived data: losing it only costs a scan later.
+        try? io.writeAtomically(activeIndex.encoded(base: sealed.base), to: paths.index(base: sealed.base), directory: paths.log)
+        let header = SegmentHeader(baseSequence: nextSequence, previousTimestamp: newestTimestamp, startChain: chain)
+        let segment: SegmentFile
+        let file: SystemFile
+        do {
+            segment = try Self.createSegment(header, paths: paths, io: io)
+            file = try io.open(segment.path, writable: true)
+        } catch let e as StorageError {
+            throw poisoned(e)
+        } catch {
+            throw poisoned(StorageError(.io, "Opening a new segment failed", path: paths.segment(base: nextSequence),
+                                        errno: error as? Errno))
+        }
+        active.close()
+        active = file
+        activeEnd = LogFormat.segmentHeaderSize
+        activeIndex = SegmentIndex()
+        segments.append(segment)
+    }
+}

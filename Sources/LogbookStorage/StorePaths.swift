@@ -1,0 +1,112 @@
+/// Where things live inside a store directory.
+///
+/// ```
+/// <root>/LOCK              writer lock (flock) holding the writer's pid
+/// <root>/log/*.seg         segments, named by their first sequence number; *.idx their sparse indexes
+/// <root>/snapshots/*.snap  snapshot files, named by the sequence number they cover
+/// <root>/lost+found/       bytes cut by an explicit repair, kept for inspection
+/// ```
+package struct StorePaths: Sendable {
+    /// The store directory.
+    package let root: String
+    /// Segments and their indexes.
+    package var log: String { root + "/log" }
+    /// Snapshot files.
+    package var snapshots: String { root + "/snapshots" }
+    /// The writer lock file.
+    package var lock: String { root + "/LOCK" }
+    /// Bytes removed by repair.
+    package var lostAndFound: String { root + "/lost+found" }
+
+    /// Paths for the store at `root` (a trailing slash is ignored).
+    package init(root: String) {
+        var r = root
+        while r.count > 1 && r.hasSuffix("/") { r.removeLast() }
+        self.root = r
+    }
+
+    /// The path of the segment whose first record is `base`.
+    package func segment(base: UInt64) -> String { log + "/" + LogFormat.fileName(base: base, suffix: LogFormat.segmentSuffix) }
+    /// The path of that segment's index sidecar.
+    package func index(base: UInt64) -> String { log + "/" + LogFormat.fileName(base: base, suffix: LogFormat.indexSuffix) }
+
+    /// The parent directory of the store (to make the store directory's own creation durable).
+    var parent: String {
+        guard let slash = root.lastIndex(of: "/") else { return "." }
+        return slash == root.startIndex ? "/" : String(root[..<slash])
+    }
+}
+
+/// A segment file and its checked header.
+package struct SegmentFile: Sendable, Equatable {
+    /// Sequence number of its first record.
+    package var base: UInt64 { header.baseSequence }
+    /// Path of the file.
+    package var path: String
+    /// The decoded header.
+    package var header: SegmentHeader
+}
+
+extension FileIO {
+    /// Lists the segments of a log directory, checking each header; sorted by base sequence number.
+    ///
+    /// Leftover temporary files are returned separately (the writer removes them; readers ignore them).
+    func listSegments(_ paths: StorePaths) throws(StorageError) -> (segments: [SegmentFile], temporary: [String]) {
+        let names: [String]
+        do { names = try listDirectory(paths.log) } catch {
+            if error == .noSuchFile { throw StorageError(.notFound, "No Logbook store here (no log directory)", path: paths.root) }
+            throw StorageError(.io, "Listing the log directory failed", path: paths.log, errno: error)
+        }
+        var segments: [SegmentFile] = []
+        var temporary: [String] = []
+        for name in names {
+            if name.hasSuffix(LogFormat.temporarySuffix) { temporary.append(paths.log + "/" + name); continue }
+            guard let base = LogFormat.base(ofFileName: name, suffix: LogFormat.segmentSuffix) else { continue }
+            let path = paths.log + "/" + name
+            let header = try readSegmentHeader(path)
+            guard header.baseSequence == base else {
+                throw StorageError(.corrupted, "Segment header names base sequence \(header.baseSequence) but the file name says \(base)",
+                                   path: path, offset: 16)
+            }
+            segments.append(SegmentFile(path: path, header: header))
+        }
+        segments.sort { $0.base < $1.base }
+        return (segments, temporary)
+    }
+
+    /// Reads and checks one segment header.
+    func readSegmentHeader(_ path: String) throws(StorageError) -> SegmentHeader {
+        do {
+            let file = try open(path, writable: false)
+            let bytes = try file.read(count: LogFormat.segmentHeaderSize, at: 0)
+            return try bytes.withUnsafeBytes { (b) throws(StorageError) in try SegmentHeader.decode(b, path: path) }
+        } catch let e as StorageError {
+            throw e
+        } catch {
+            throw StorageError(.io, "Reading a segment header failed", path: path, errno: error as? Errno)
+        }
+    }
+
+    /// Writes `bytes` to `path` atomically: a temporary file, fsync, rename, directory fsync.
+    func writeAtomically(_ bytes: [UInt8], to path: String, directory: String) throws(StorageError) {
+        let temporary = path + LogFormat.temporarySuffix
+        var step = "Creating"
+        do {
+            if exists(temporary) { step = "Removing a stale"; try unlink(temporary) }
+            step = "Creating"
+            let file = try open(temporary, writable: true, create: true, truncate: true)
+            step = "Writing"
+            try file.write(bytes, at: 0)
+            step = "Syncing"
+            try file.synchronize()
+            file.close()
+            step = "Renaming"
+            try rename(temporary, to: path)
+            step = "Syncing the directory of"
+            try syncDirectory(directory)
+        } catch {
+            if step != "Syncing the directory of" { _ = try? unlink(temporary) }
+            throw StorageError(.io, "\(step) '\(path)' failed", path: path, errno: error)
+        }
+    }
+}

@@ -1,0 +1,3 @@
+import LogbookCLI
+
+LogbookCLI.runAndExit(CommandLine.arguments)
