@@ -22,7 +22,7 @@ let package = Package(
         // Child process for crash tests (kill -9 loops); not installed, not part of the product.
         .executableTarget(name: "logbook-testtool", dependencies: ["LogbookStorage"]),
         .target(name: "LogbookTestSupport", dependencies: ["LogbookStorage"], path: "Tests/LogbookTestSupport"),
-        .testTarget(name: "LogbookStorageTests", dependencies: ["LogbookStorage", "LogbookTestSupport"]),
+        .testTarget(name: "LogbookStorageTests", dependencies: ["LogbookStorage", "LogbookTestSupport", "logbook-testtool"]),
     ],
     swiftLanguageModes: [.v6]
 )

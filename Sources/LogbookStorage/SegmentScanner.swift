@@ -137,7 +137,10 @@ package final class SegmentScanner {
                 return outcome
             }
             if p + length > end {
-                outcome.stop = .incomplete(offset: batchStart)
+                // A cut-off last frame, or a damaged length field: the caller tells them apart by looking for
+                // valid records after this point.
+                outcome.stop = .damaged(offset: p, sequence: sequence,
+                                        reason: "frame of \(length) bytes runs past the end of the file")
                 return outcome
             }
             if p + length > bufferStart + bufferCount {
