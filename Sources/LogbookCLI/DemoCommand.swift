@@ -6,7 +6,12 @@ import LogbookStorage
 /// a reopen with recovery, a time lookup, a snapshot, and verification against the digest.
 enum DemoCommand {
     static func run(_ args: [String]) -> Int32 {
-        let dir = args.first ?? "logbook-demo"
+        let io = FileIO()
+        var dir = args.first ?? "logbook-demo"
+        if args.isEmpty {
+            var n = 2
+            while io.exists(dir) { dir = "logbook-demo-\(n)"; n += 1 }
+        }
         do {
             return try walkThrough(dir)
         } catch let error as StorageError {
@@ -22,6 +27,7 @@ enum DemoCommand {
 
     private static func walkThrough(_ dir: String) throws -> Int32 {
         if FileIO().exists(dir) {
+            // Only an explicitly named directory can exist already: the default picks a fresh name.
             ProcessIO.writeStandardError("Error: '\(dir)' already exists; remove it or name another directory: logbook demo DIR\n")
             return ExitStatus.refused
         }

@@ -32,7 +32,7 @@ public enum LogbookCLI {
     Usage: logbook <command> [options]
 
     Commands:
-      demo [DIR]     build a demo store (default ./logbook-demo) and walk through it
+      demo [DIR]     build a demo store in DIR (default: a fresh ./logbook-demo[-N]) and walk through it
       --version      print the version
 
     See docs/cli.md for the full command reference.
