@@ -72,4 +72,6 @@ package struct AppendResult: Sendable, Equatable {
     package var timestamp: Int64
     /// The chain hash after the batch.
     package var chain: SHA256Digest
+    /// Where the batch's first frame was written (the others follow it back to back).
+    package var position: LogPosition
 }

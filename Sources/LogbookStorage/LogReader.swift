@@ -90,6 +90,37 @@ package final class LogReader {
         }
     }
 
+    /// Reads the batch holding the record at `position` and calls `body` with that record.
+    ///
+    /// - Complexity: O(1): one read at the position (plus one per other record of a multi-record batch).
+    /// - Throws: `.notFound` when the segment is not in this reader's list; `.corrupted` when the frame there
+    ///   fails its checks (a position must come from this log).
+    package func record<T>(at position: LogPosition, _ body: (Record) throws -> T) throws -> T {
+        guard let i = segments.firstIndex(where: { $0.base == position.segment }) else {
+            throw StorageError(.notFound, "No segment starting at sequence \(position.segment)", path: paths.log)
+        }
+        let segment = segments[i]
+        let file = try io.open(segment.path, writable: false)
+        let header = try file.read(count: LogFormat.frameHeaderSize, at: Int(position.offset))
+        guard header.count == LogFormat.frameHeaderSize else {
+            throw StorageError(.corrupted, "No record at this position", path: segment.path, offset: Int(position.offset))
+        }
+        let (sequence, timestamp) = header.withUnsafeBytes { ($0.u64(8), $0.i64(16)) }
+        var result: T?
+        _ = try scanner.scan(file, from: Int(position.offset), to: try file.size(), expectedSequence: sequence,
+                             minimumTimestamp: timestamp, segment: segment.base) { batch in
+            try batch.forEachRecord { record in
+                if record.position == position { result = try body(record) }
+            }
+            return false
+        }
+        guard let result else {
+            throw StorageError(.corrupted, "The record at this position is damaged or incomplete",
+                               path: segment.path, offset: Int(position.offset), sequence: sequence)
+        }
+        return result
+    }
+
     /// Sequence number of the newest record whose timestamp is at most `timestamp` (0 when none is).
     ///
     /// - Complexity: O(log n): a binary search over segments (their headers hold the time their predecessor
@@ -105,9 +136,14 @@ package final class LogReader {
         var answer = segment.base - 1
         guard let entry = try index(of: segment).entry(atOrBeforeTime: timestamp) else { return answer }
         try scanSegment(lo, from: entry) { batch in
-            if batch.timestamp > timestamp { return false }
-            answer = batch.lastSequence
-            return true
+            if batch.firstTimestamp > timestamp { return false }
+            if batch.timestamp <= timestamp {
+                answer = batch.lastSequence
+                return true
+            }
+            // Records with their own (increasing) times inside one batch: find the last at or before.
+            batch.forEachRecord { if $0.timestamp <= timestamp { answer = $0.sequence } }
+            return false
         }
         return answer
     }
@@ -116,7 +152,7 @@ package final class LogReader {
     func index(of segment: SegmentFile) throws -> SegmentIndex {
         if let cached = indexes[segment.base] { return cached }
         let isSealed = segment.base != segments[segments.count - 1].base
-        if isSealed, let file = try? io.open(paths.index(base: segment.base), writable: false),
+        if isSealed, let file = try? io.open(paths.index(besideSegment: segment.path), writable: false),
            let size = try? file.size(), let bytes = try? file.read(count: size, at: 0),
            let index = SegmentIndex.decode(bytes, base: segment.base),
            let segmentSize = try? io.open(segment.path, writable: false).size(), index.coveredBytes == segmentSize {
@@ -126,7 +162,7 @@ package final class LogReader {
         var index = SegmentIndex()
         let position = segments.firstIndex(of: segment)!
         try scanSegment(position, from: nil) { batch in
-            index.note(sequence: batch.firstSequence, timestamp: batch.timestamp, offset: batch.offset,
+            index.note(sequence: batch.firstSequence, timestamp: batch.firstTimestamp, offset: batch.offset,
                        end: batch.offset + batch.bytes.count)
             return true
         }
@@ -155,7 +191,7 @@ package final class LogReader {
             let outcome: SegmentScanner.Outcome
             do {
                 outcome = try scanner.scan(file, from: start, to: size, expectedSequence: sequence,
-                                           minimumTimestamp: floor, body)
+                                           minimumTimestamp: floor, segment: segment.base, body)
             } catch let e as StorageError { throw e } catch {
                 throw StorageError(.io, "Reading the log failed: \(error)", path: segment.path)
             }

@@ -13,6 +13,19 @@ package struct Record {
     package var endsBatch: Bool
     /// The payload bytes; borrowed from the reader's buffer.
     package var payload: UnsafeRawBufferPointer
+    /// Where the record's frame starts, for reading it again directly.
+    package var position: LogPosition
+}
+
+/// Where a record's frame is: the segment (by its base sequence number) and the byte offset in it.
+package struct LogPosition: Hashable, Sendable {
+    /// Base sequence number of the segment holding the record.
+    package var segment: UInt64
+    /// Byte offset of the frame in that segment file.
+    package var offset: UInt64
+
+    /// Makes a position.
+    package init(segment: UInt64, offset: UInt64) { self.segment = segment; self.offset = offset }
 }
 
 /// A record with its own copy of the payload, for callers that keep records around.
@@ -56,6 +69,29 @@ package struct AppendBatch: Sendable {
     /// Encoded size so far (without the chain hash the commit frame will carry).
     package var byteCount: Int { bytes.count }
 
+    /// Whether records carry their own timestamps (see ``add(type:payload:timestamp:)``).
+    package private(set) var hasOwnTimestamps = false
+    var firstOwnTimestamp: Int64 = .min
+    var lastOwnTimestamp: Int64 = .min
+    var ownTimestampsDecrease = false
+
+    /// Adds a record with its own timestamp (an imported event keeping its time). Either every record of a batch
+    /// has its own timestamp or none has; they may not decrease within the batch.
+    package mutating func add(type: UInt16, payload: UnsafeRawBufferPointer, timestamp: Int64) {
+        precondition(count == 0 || hasOwnTimestamps, "mixing records with and without their own timestamps")
+        if count == 0 { firstOwnTimestamp = timestamp } else if timestamp < lastOwnTimestamp { ownTimestampsDecrease = true }
+        hasOwnTimestamps = true
+        lastOwnTimestamp = timestamp
+        let start = bytes.count
+        add(type: type, payload: payload)
+        bytes.withUnsafeMutableBytes { $0.setI64(timestamp, start + 16) }
+    }
+
+    /// Adds a record with its own timestamp.
+    package mutating func add(type: UInt16, payload: [UInt8], timestamp: Int64) {
+        payload.withUnsafeBytes { add(type: type, payload: $0, timestamp: timestamp) }
+    }
+
     /// Adds a record of `type` with `payload`.
     package mutating func add(type: UInt16, payload: UnsafeRawBufferPointer) {
         let length = LogFormat.frameHeaderSize + payload.count
@@ -82,9 +118,12 @@ package struct AppendBatch: Sendable {
         count = 0
         lastFrameOffset = 0
         largestFrame = 0
+        hasOwnTimestamps = false
+        ownTimestampsDecrease = false
     }
 
-    /// Fills in sequence numbers, timestamp, flags, the chain hash and CRCs; returns the new chain hash.
+    /// Fills in sequence numbers, timestamp (unless records have their own), flags, the chain hash and CRCs;
+    /// returns the new chain hash.
     ///
     /// Chain rule: `chain' = SHA-256(chain || for each frame: bytes 0..<4 and 8..<end)`, where `end` excludes the
     /// commit frame's own chain field. The CRC field is left out of the chain so that the two do not depend on
@@ -105,7 +144,7 @@ package struct AppendBatch: Sendable {
                 let length = Int(UnsafeRawBufferPointer(b).u32(offset))
                 let isCommit = offset == lastOffset
                 b.setU64(sequence, offset + 8)
-                b.setI64(timestamp, offset + 16)
+                if !hasOwnTimestamps { b.setI64(timestamp, offset + 16) }
                 b[offset + 26] = isCommit ? LogFormat.commitFlag : 0
                 b[offset + 27] = 0
                 hasher.update(UnsafeRawBufferPointer(rebasing: b[offset..<(offset + 4)]))

@@ -18,10 +18,14 @@ package struct BatchView {
     package let firstSequence: UInt64
     /// Sequence number of the last record.
     package let lastSequence: UInt64
-    /// The batch's timestamp (shared by its records).
+    /// The timestamp of the batch's last record (the newest; records of a batch usually share one).
     package let timestamp: Int64
+    /// The timestamp of the batch's first record.
+    package let firstTimestamp: Int64
     /// The chain hash stored in the batch's commit frame.
     package let storedChain: SHA256Digest
+    /// Base sequence number of the segment the batch is in.
+    package let segment: UInt64
 
     /// Calls `body` with each record, in order.
     @inline(__always)
@@ -33,7 +37,8 @@ package struct BatchView {
             let payloadEnd = p + length - (isCommit ? LogFormat.chainSize : 0)
             try body(Record(sequence: bytes.u64(p + 8), timestamp: bytes.i64(p + 16), type: bytes.u16(p + 24),
                             endsBatch: isCommit,
-                            payload: UnsafeRawBufferPointer(rebasing: bytes[(p + LogFormat.frameHeaderSize)..<payloadEnd])))
+                            payload: UnsafeRawBufferPointer(rebasing: bytes[(p + LogFormat.frameHeaderSize)..<payloadEnd]),
+                            position: LogPosition(segment: segment, offset: UInt64(offset + p))))
             p += length
         }
     }
@@ -85,7 +90,7 @@ package final class SegmentScanner {
 
     /// Scans `file` from `start` to `end`, calling `body` for each whole batch; `body` returns false to stop early.
     package func scan(_ file: SystemFile, from start: Int, to end: Int, expectedSequence: UInt64,
-                      minimumTimestamp: Int64,
+                      minimumTimestamp: Int64, segment: UInt64 = 0,
                       _ body: (BatchView) throws -> Bool) throws -> Outcome {
         var outcome = Outcome(stop: .clean, endOfLastBatch: start, nextSequence: expectedSequence,
                               lastTimestamp: minimumTimestamp, lastChain: nil)
@@ -170,7 +175,7 @@ package final class SegmentScanner {
                 return outcome
             }
             let frameTime = b.i64(q + 16)
-            if frameTime < timestamp || (p != batchStart && frameTime != timestamp) {
+            if frameTime < timestamp {
                 outcome.stop = .damaged(offset: p, sequence: sequence,
                                         reason: "timestamp \(frameTime) goes back before \(timestamp)")
                 return outcome
@@ -182,7 +187,8 @@ package final class SegmentScanner {
                 let first = batchStart - bufferStart
                 let view = BatchView(bytes: UnsafeRawBufferPointer(rebasing: b[first..<(p - bufferStart)]),
                                      offset: batchStart, firstSequence: b.u64(first + 8), lastSequence: sequence - 1,
-                                     timestamp: timestamp, storedChain: b.digest(p - bufferStart - LogFormat.chainSize))
+                                     timestamp: timestamp, firstTimestamp: b.i64(first + 16), storedChain: b.digest(p - bufferStart - LogFormat.chainSize),
+                                     segment: segment)
                 outcome.endOfLastBatch = p
                 outcome.nextSequence = sequence
                 outcome.lastTimestamp = timestamp

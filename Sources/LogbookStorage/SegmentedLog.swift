@@ -11,9 +11,9 @@ package final class SegmentedLog {
     /// What recovery did while opening.
     package private(set) var recovery = RecoveryReport()
 
-    private let io: FileIO
+    let io: FileIO
     private var lock: StoreLock?
-    private(set) var segments: [SegmentFile]
+    var segments: [SegmentFile]
     private var active: SystemFile
     private var activeEnd: Int
     private var pending: [UInt8] = []
@@ -108,7 +108,7 @@ package final class SegmentedLog {
         let scanner = SegmentScanner()
         let outcome = try scanner.scan(file, from: LogFormat.segmentHeaderSize, to: size,
                                        expectedSequence: last.base, minimumTimestamp: last.header.previousTimestamp) { batch in
-            index.note(sequence: batch.firstSequence, timestamp: batch.timestamp, offset: batch.offset,
+            index.note(sequence: batch.firstSequence, timestamp: batch.firstTimestamp, offset: batch.offset,
                        end: batch.offset + batch.bytes.count)
             return true
         }
@@ -168,7 +168,13 @@ package final class SegmentedLog {
             throw StorageError(.invalidArgument, "A record of \(batch.largestFrame) bytes exceeds the \(LogFormat.maxFrameSize)-byte limit")
         }
         let time: Int64
-        if let timestamp {
+        if batch.hasOwnTimestamps {
+            guard !batch.ownTimestampsDecrease, batch.firstOwnTimestamp >= newestTimestamp else {
+                throw StorageError(.invalidArgument, "Record timestamps go back (within the batch or before the newest "
+                                   + "record's \(newestTimestamp)); timestamps never decrease")
+            }
+            time = batch.lastOwnTimestamp
+        } else if let timestamp {
             guard timestamp >= newestTimestamp else {
                 throw StorageError(.invalidArgument,
                                    "Timestamp \(timestamp) is earlier than the newest record's (\(newestTimestamp)); timestamps never decrease")
@@ -194,11 +200,13 @@ package final class SegmentedLog {
         case .never:
             try queue(batch.bytes)
         }
-        activeIndex.note(sequence: first, timestamp: time, offset: offset, end: offset + size)
+        activeIndex.note(sequence: first, timestamp: batch.hasOwnTimestamps ? batch.firstOwnTimestamp : time, offset: offset,
+                         end: offset + size)
         nextSequence = first + UInt64(batch.count)
         newestTimestamp = time
         chain = newChain
-        let result = AppendResult(firstSequence: first, lastSequence: nextSequence - 1, timestamp: time, chain: newChain)
+        let result = AppendResult(firstSequence: first, lastSequence: nextSequence - 1, timestamp: time, chain: newChain,
+                                  position: LogPosition(segment: segments[segments.count - 1].base, offset: UInt64(offset)))
         batch.removeAll()
         return result
     }
@@ -274,7 +282,8 @@ package final class SegmentedLog {
         try sync()
         let sealed = segments[segments.count - 1]
         // The sidecar is derived data: losing it only costs a scan later.
-        try? io.writeAtomically(activeIndex.encoded(base: sealed.base), to: paths.index(base: sealed.base), directory: paths.log)
+        try? io.writeAtomically(activeIndex.encoded(base: sealed.base), to: paths.index(besideSegment: sealed.path),
+                                directory: paths.log)
         let header = SegmentHeader(baseSequence: nextSequence, previousTimestamp: newestTimestamp, startChain: chain)
         let segment: SegmentFile
         let file: SystemFile

@@ -17,6 +17,8 @@ package struct StorePaths: Sendable {
     package var lock: String { root + "/LOCK" }
     /// Bytes removed by repair.
     package var lostAndFound: String { root + "/lost+found" }
+    /// Segments moved out of the active log by compaction (kept, verified, still read for "as of").
+    package var archive: String { root + "/archive" }
 
     /// Paths for the store at `root` (a trailing slash is ignored).
     package init(root: String) {
@@ -29,6 +31,10 @@ package struct StorePaths: Sendable {
     package func segment(base: UInt64) -> String { log + "/" + LogFormat.fileName(base: base, suffix: LogFormat.segmentSuffix) }
     /// The path of that segment's index sidecar.
     package func index(base: UInt64) -> String { log + "/" + LogFormat.fileName(base: base, suffix: LogFormat.indexSuffix) }
+    /// The index sidecar next to a segment file, wherever it lives.
+    package func index(besideSegment path: String) -> String {
+        String(path.dropLast(LogFormat.segmentSuffix.count)) + LogFormat.indexSuffix
+    }
 
     /// The parent directory of the store (to make the store directory's own creation durable).
     var parent: String {
@@ -59,10 +65,16 @@ extension FileIO {
         }
         var segments: [SegmentFile] = []
         var temporary: [String] = []
-        for name in names {
-            if name.hasSuffix(LogFormat.temporarySuffix) { temporary.append(paths.log + "/" + name); continue }
+        var located = names.map { (paths.log, $0) }
+        if isDirectory(paths.archive) {
+            do { located += try listDirectory(paths.archive).map { (paths.archive, $0) } } catch {
+                throw StorageError(.io, "Listing the archive directory failed", path: paths.archive, errno: error)
+            }
+        }
+        for (directory, name) in located {
+            if name.hasSuffix(LogFormat.temporarySuffix) { temporary.append(directory + "/" + name); continue }
             guard let base = LogFormat.base(ofFileName: name, suffix: LogFormat.segmentSuffix) else { continue }
-            let path = paths.log + "/" + name
+            let path = directory + "/" + name
             let header = try readSegmentHeader(path)
             guard header.baseSequence == base else {
                 throw StorageError(.corrupted, "Segment header names base sequence \(header.baseSequence) but the file name says \(base)",
@@ -71,6 +83,9 @@ extension FileIO {
             segments.append(SegmentFile(path: path, header: header))
         }
         segments.sort { $0.base < $1.base }
+        for (a, b) in zip(segments, segments.dropFirst()) where a.base == b.base {
+            throw StorageError(.corrupted, "Two segments start at sequence \(a.base) ('\(a.path)' and '\(b.path)')", path: b.path)
+        }
         return (segments, temporary)
     }
 
@@ -85,6 +100,11 @@ extension FileIO {
         } catch {
             throw StorageError(.io, "Reading a segment header failed", path: path, errno: error as? Errno)
         }
+    }
+
+    /// Writes an artifact's bytes atomically (see ``writeAtomically(_:to:directory:)``).
+    package func writeArtifact(_ bytes: [UInt8], to path: String, directory: String) throws(StorageError) {
+        try writeAtomically(bytes, to: path, directory: directory)
     }
 
     /// Writes `bytes` to `path` atomically: a temporary file, fsync, rename, directory fsync.

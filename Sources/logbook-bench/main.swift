@@ -1,1 +1,141 @@
-print("todo")
+import LogbookStorage
+
+// logbook-bench: measures the storage engine. docs/performance.md has the method and the numbers.
+
+let usage = """
+Usage: logbook-bench storage [--json] [--dir DIR]
+
+Commands:
+  storage       append, durable append, replay, verify and hashing benchmarks (one run)
+
+Options:
+  --json        print one JSON object on standard output instead of a table
+  --dir DIR     make the scratch directory under DIR (default: $TMPDIR, else /tmp); it is removed at the end
+
+Build with: swift build -c release --product logbook-bench
+
+"""
+
+func fail(_ message: String, status: Int32) -> Never {
+    ProcessIO.writeStandardError(message)
+    ProcessIO.exit(status)
+}
+
+func usageError(_ message: String) -> Never {
+    fail("Error: \(message)\n\n" + usage, status: 2)
+}
+
+#if DEBUG
+fail("logbook-bench must be built with -c release\n", status: 2)
+#endif
+
+struct Options {
+    var json = false
+    var directory: String? = nil
+}
+
+func parse(_ arguments: ArraySlice<String>) -> Options {
+    var options = Options()
+    var rest = arguments
+    while let argument = rest.popFirst() {
+        switch argument {
+        case "--json":
+            options.json = true
+        case "--dir":
+            guard let value = rest.popFirst(), !value.isEmpty else { usageError("--dir needs a directory") }
+            options.directory = value
+        case "--help", "-h":
+            ProcessIO.writeStandardOutput(usage)
+            ProcessIO.exit(0)
+        default:
+            if argument.hasPrefix("--dir=") {
+                let value = String(argument.dropFirst("--dir=".count))
+                guard !value.isEmpty else { usageError("--dir needs a directory") }
+                options.directory = value
+            } else {
+                usageError("unknown option '\(argument)'")
+            }
+        }
+    }
+    return options
+}
+
+/// The human table: metric, value, unit, target, verdict; columns aligned.
+func table(_ metrics: [Metric], machine: MachineInfo) -> String {
+    var rows: [[String]] = [["metric", "value", "unit", "target", ""]]
+    for m in metrics {
+        let target: String
+        switch m.target {
+        case .none: target = ""
+        case .atLeast(let t): target = ">= " + formatNumber(t, decimals: t == t.rounded() ? 0 : 2)
+        case .atMost(let t): target = "<= " + formatNumber(t, decimals: t == t.rounded() ? 0 : 2)
+        }
+        let verdict = m.meetsTarget.map { $0 ? "ok" : "MISSED" } ?? ""
+        rows.append([m.key, formatNumber(m.value, decimals: m.decimals), m.unit, target, verdict])
+    }
+    var widths = [Int](repeating: 0, count: 5)
+    for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+    func pad(_ s: String, _ w: Int, right: Bool) -> String {
+        let fill = String(repeating: " ", count: max(0, w - s.count))
+        return right ? fill + s : s + fill
+    }
+    var out = ""
+    for row in rows {
+        var line = pad(row[0], widths[0], right: false) + "  " + pad(row[1], widths[1], right: true) + "  "
+            + pad(row[2], widths[2], right: false) + "  " + pad(row[3], widths[3], right: false) + "  " + row[4]
+        while line.hasSuffix(" ") { line.removeLast() }
+        out += line + "\n"
+    }
+    out += "\nmachine: \(machine.cpuModel), \(machine.logicalCPUs) logical CPU(s), "
+        + "crc32c instruction: \(machine.hasCRC32C ? "yes" : "no"), SHA-NI: \(machine.hasSHANI ? "yes" : "no")\n"
+    return out
+}
+
+func json(_ metrics: [Metric], machine: MachineInfo) -> String {
+    var object = JSONObject()
+    for m in metrics {
+        object.set(m.key, m.decimals == 0 && abs(m.value) < 9e15 ? .integer(Int(m.value.rounded())) : .number(m.value, decimals: m.decimals))
+    }
+    var machineObject = JSONObject()
+    machineObject.set("cpu_has_crc32c", .bool(machine.hasCRC32C))
+    machineObject.set("cpu_has_sha_ni", .bool(machine.hasSHANI))
+    machineObject.set("cpu_model", .string(machine.cpuModel))
+    machineObject.set("logical_cpus", .integer(machine.logicalCPUs))
+    object.set("machine", .object(machineObject))
+    return object.serialized() + "\n"
+}
+
+func runStorage(_ options: Options) -> Int32 {
+    let parent = options.directory ?? FileIO.environment("TMPDIR").flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+    let scratch: ScratchDirectory
+    do { scratch = try ScratchDirectory(under: parent) } catch {
+        ProcessIO.writeStandardError("Error: \(error)\n")
+        return 1
+    }
+    defer { scratch.remove() }
+    let quiet = options.json
+    let benchmarks = StorageBenchmarks(directory: scratch) { line in
+        if !quiet { ProcessIO.writeStandardError("... " + line + "\n") }
+    }
+    let metrics: [Metric]
+    do { metrics = try benchmarks.run() } catch {
+        ProcessIO.writeStandardError("Error: benchmark failed: \(error)\n")
+        return 1
+    }
+    let machine = MachineInfo.current()
+    ProcessIO.writeStandardOutput(options.json ? json(metrics, machine: machine) : table(metrics, machine: machine))
+    return 0
+}
+
+let arguments = CommandLine.arguments.dropFirst()
+switch arguments.first {
+case "storage":
+    ProcessIO.exit(runStorage(parse(arguments.dropFirst())))
+case "--help", "-h":
+    ProcessIO.writeStandardOutput(usage)
+    ProcessIO.exit(0)
+case nil:
+    usageError("missing command")
+case let other?:
+    usageError("unknown command '\(other)'")
+}
