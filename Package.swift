@@ -5,7 +5,7 @@ import PackageDescription
 let package = Package(
     name: "Logbook",
     products: [
-        .library(name: "LogbookStorage", targets: ["LogbookStorage"]),
+        .library(name: "Logbook", targets: ["Logbook"]),
         .executable(name: "logbook", targets: ["logbook"]),
         .executable(name: "logbook-bench", targets: ["logbook-bench"]),
     ],
@@ -15,13 +15,23 @@ let package = Package(
         // The log engine: segments, framing, CRC32C, hash chain, recovery, locking, durability, snapshot files.
         // System calls live in Sources/LogbookStorage/System and nowhere else.
         .target(name: "LogbookStorage", dependencies: ["CLogbookHash"]),
+        // Statistics for A/B tests and drift: pure functions, checked against SciPy reference values; depends on nothing.
+        .target(name: "LogbookStats"),
+        // The event catalog and its versioned binary codec; depends on nothing.
+        .target(name: "LogbookEvents"),
+        // The domain: projections, rules, snapshots, time travel, audit. The library users import.
+        .target(name: "Logbook", dependencies: ["LogbookStorage", "LogbookEvents"]),
         // The command line as a library, so parsing and rendering are testable in-process.
-        .target(name: "LogbookCLI", dependencies: ["LogbookStorage"]),
+        .target(name: "LogbookCLI", dependencies: ["Logbook", "LogbookStorage", "LogbookEvents"]),
         .executableTarget(name: "logbook", dependencies: ["LogbookCLI"]),
         .executableTarget(name: "logbook-bench", dependencies: ["LogbookStorage"]),
         // Child process for crash tests (kill -9 loops); not installed, not part of the product.
         .executableTarget(name: "logbook-testtool", dependencies: ["LogbookStorage"]),
         .target(name: "LogbookTestSupport", dependencies: ["LogbookStorage"], path: "Tests/LogbookTestSupport"),
+        .testTarget(name: "LogbookTests", dependencies: ["Logbook", "LogbookEvents", "LogbookStorage", "LogbookTestSupport"]),
+        .testTarget(name: "LogbookCLITests", dependencies: ["LogbookCLI", "Logbook", "LogbookTestSupport", "logbook"]),
+        .testTarget(name: "LogbookStatsTests", dependencies: ["LogbookStats", "LogbookStorage"]),
+        .testTarget(name: "LogbookEventsTests", dependencies: ["LogbookEvents", "LogbookTestSupport"]),
         .testTarget(name: "LogbookStorageTests", dependencies: ["LogbookStorage", "LogbookTestSupport", "logbook-testtool"]),
     ],
     swiftLanguageModes: [.v6]

@@ -95,6 +95,7 @@ package final class LogReader {
     /// - Complexity: O(1): one read at the position (plus one per other record of a multi-record batch).
     /// - Throws: `.notFound` when the segment is not in this reader's list; `.corrupted` when the frame there
     ///   fails its checks (a position must come from this log).
+    @discardableResult
     package func record<T>(at position: LogPosition, _ body: (Record) throws -> T) throws -> T {
         guard let i = segments.firstIndex(where: { $0.base == position.segment }) else {
             throw StorageError(.notFound, "No segment starting at sequence \(position.segment)", path: paths.log)

@@ -1,0 +1,142 @@
+public import LogbookEvents
+package import LogbookStorage
+
+/// What `audit log --entity` names: `experiment:NAME`, `run:ID`, `model:NAME` (the model and its versions).
+public enum EntityReference: Equatable, Sendable {
+    case experiment(String), run(String), model(String)
+
+    /// Parses `KIND:NAME`.
+    public init(parsing text: String) throws(LogbookError) {
+        guard let colon = text.firstIndex(of: ":") else {
+            throw LogbookError.usage("'\(text)' is not an entity: use experiment:NAME, run:ID, model:NAME or ab:NAME")
+        }
+        let kind = text[..<colon], name = String(text[text.index(after: colon)...])
+        guard !name.isEmpty else { throw LogbookError.usage("The entity '\(text)' has no name after the colon") }
+        switch kind {
+        case "experiment": self = .experiment(name)
+        case "run": self = .run(name)
+        case "model": self = .model(name)
+        case "ab": throw LogbookError.notFound("No A/B test named '\(name)'")
+        default: throw LogbookError.usage("Unknown entity kind '\(kind)': use experiment, run, model or ab")
+        }
+    }
+}
+
+/// Filters of `audit log`.
+public struct AuditQuery: Equatable, Sendable {
+    /// Only events about this entity.
+    public var entity: EntityReference?
+    /// Only events by this actor.
+    public var actor: String?
+    /// Only events at or after this time.
+    public var since: Int64?
+    /// Only events at or before this time.
+    public var until: Int64?
+    /// At most this many (the newest ones when limited? no: the first ones in log order).
+    public var limit: Int?
+
+    /// A query.
+    public init(entity: EntityReference? = nil, actor: String? = nil, since: Int64? = nil, until: Int64? = nil,
+                limit: Int? = nil) {
+        self.entity = entity
+        self.actor = actor
+        self.since = since
+        self.until = until
+        self.limit = limit
+    }
+}
+
+extension LogbookStore {
+    /// The events matching `query`, in log order, as of the state `past` (default: now).
+    ///
+    /// Entity and actor filters read only the positions the audit index holds for them; without either the log is
+    /// scanned from the first event at or after `since`.
+    public func auditEvents(_ query: AuditQuery, in past: LogbookState? = nil) throws(LogbookError) -> [EventEnvelope] {
+        let s = past ?? state
+        if let limit = query.limit, limit < 0 { throw LogbookError.usage("--limit must be 0 or more") }
+        var positions: [LogPosition]?
+        if let entity = query.entity {
+            switch entity {
+            case .experiment(let name):
+                guard let e = s.experiments.last(where: { $0.name == name }) else {
+                    throw LogbookError.notFound("No experiment named '\(name)'")
+                }
+                positions = s.experimentEvents[e.id - 1]
+            case .run(let id):
+                guard let r = s.run(id: id) else { throw LogbookError.notFound("No run with id '\(id)'") }
+                positions = Self.merged(r.otherEvents, r.metricEvents)
+            case .model(let name):
+                guard let m = s.model(named: name) else { throw LogbookError.notFound("No model named '\(name)'") }
+                positions = m.events
+            }
+        }
+        if let actor = query.actor {
+            let mine = s.actors.id(of: actor).map { s.actorEvents[Int($0)] } ?? []
+            if let p = positions {
+                let set = Set(mine)
+                positions = p.filter { set.contains($0) }
+            } else {
+                positions = mine
+            }
+        }
+        var result: [EventEnvelope] = []
+        let limit = query.limit ?? .max
+        func keep(_ e: EventEnvelope) -> Bool {
+            if let since = query.since, e.timestamp < since { return false }
+            if let until = query.until, e.timestamp > until { return false }
+            return true
+        }
+        if let positions {
+            for e in try events(at: positions) where keep(e) {
+                if result.count >= limit { break }
+                result.append(e)
+            }
+        } else {
+            var from: UInt64 = 1
+            if let since = query.since {
+                from = try sequence(at: .time(since - 1)) + 1
+            }
+            try forEachEvent(from: from, through: s.lastSequence) { e in
+                if let until = query.until, e.timestamp > until { return false }
+                if keep(e) { result.append(e) }
+                return result.count < limit
+            }
+        }
+        return result
+    }
+
+    /// The points of one metric of a run, in the order logged. Reads only that run's metric events.
+    public func metricHistory(run id: String, key: String, in past: LogbookState? = nil) throws(LogbookError) -> [MetricPoint] {
+        let s = past ?? state
+        guard let r = s.run(id: id) else { throw LogbookError.notFound("No run with id '\(id)'") }
+        guard s.metricKeys.id(of: key).map({ k in r.latest.contains { $0.key == k } }) == true else {
+            throw LogbookError.notFound("Run '\(id)' has no metric '\(key)'")
+        }
+        var points: [MetricPoint] = []
+        let keyBytes = Array(key.utf8)
+        do {
+            for p in r.metricEvents {
+                try reader.record(at: p) { record in
+                    try EventCodec.forEachMetricPoint(payload: record.payload) { _, k, point in
+                        if k.elementsEqual(keyBytes) { points.append(point) }
+                    }
+                }
+            }
+        } catch { throw Self.wrap(error) }
+        return points
+    }
+
+    static func merged(_ a: [LogPosition], _ b: [LogPosition]) -> [LogPosition] {
+        var out: [LogPosition] = []
+        out.reserveCapacity(a.count + b.count)
+        var i = 0, j = 0
+        while i < a.count || j < b.count {
+            if j == b.count || (i < a.count && (a[i].segment, a[i].offset) < (b[j].segment, b[j].offset)) {
+                out.append(a[i]); i += 1
+            } else {
+                out.append(b[j]); j += 1
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,58 @@
+public import LogbookEvents
+
+extension LogbookState {
+    /// Why `event` cannot follow this state, or nil when it fits: creation events must take the next ordinal
+    /// and a free name; every other event must name entities that exist. Used for imported events, which skip
+    /// the command rules but must still make a consistent log.
+    func problem(with event: Event) -> String? {
+        func run(_ r: Int) -> String? { r >= 1 && r <= runs.count ? nil : "run \(r) does not exist" }
+        func model(_ m: Int) -> String? { m >= 1 && m <= models.count ? nil : "model \(m) does not exist" }
+        func version(_ m: Int, _ v: Int) -> String? {
+            if let p = model(m) { return p }
+            return v >= 1 && v <= models[m - 1].versions.count ? nil : "model \(models[m - 1].name) has no version \(v)"
+        }
+        func experiment(_ e: Int) -> String? { e >= 1 && e <= experiments.count ? nil : "experiment \(e) does not exist" }
+        switch event {
+        case let .experimentCreated(id, name, _):
+            if id != experiments.count + 1 { return "experiment id \(id) is not the next one (\(experiments.count + 1))" }
+            return self.experiment(named: name) != nil ? "an experiment named '\(name)' exists" : nil
+        case let .experimentRenamed(id, _), let .experimentDeleted(id), let .experimentRestored(id):
+            return experiment(id)
+        case let .runStarted(r, id, e, _, parent, _, _, _):
+            if r != runs.count + 1 { return "run ordinal \(r) is not the next one (\(runs.count + 1))" }
+            if self.run(id: id) != nil { return "a run with id '\(id)' exists" }
+            if let parent, let p = run(parent) { return p }
+            return experiment(e)
+        case let .paramsLogged(r, _), let .metricsLogged(r, _), let .tagsSet(r, _), let .tagsDeleted(r, _),
+             let .artifactRecorded(r, _, _, _), let .datasetLinked(r, _, _), let .runEnded(r, _), let .runDeleted(r),
+             let .runRestored(r):
+            return run(r)
+        case let .modelCreated(m, name, _, _, _, _):
+            if m != models.count + 1 { return "model ordinal \(m) is not the next one (\(models.count + 1))" }
+            return self.model(named: name) != nil ? "a model named '\(name)' exists" : nil
+        case let .modelUpdated(m, _, _, _, _, _), let .modelDeleted(m), let .modelRestored(m), let .aliasRemoved(m, _),
+             let .policySet(m, _), let .rollbackPerformed(m, _, _):
+            return model(m)
+        case let .versionRegistered(m, v, r, _, _, _, _, _, _):
+            if let p = model(m) ?? run(r) { return p }
+            return v == models[m - 1].versions.count + 1 ? nil : "version \(v) is not the next one of \(models[m - 1].name)"
+        case let .stageChanged(m, v, _, _, archived):
+            return version(m, v) ?? archived.lazy.compactMap { version(m, $0) }.first
+        case let .aliasSet(m, _, v), let .promotionEvaluated(m, v, _), let .promotionApproved(m, v),
+             let .promotionRejected(m, v):
+            return version(m, v)
+        }
+    }
+}
+
+extension LogbookStore {
+    /// Appends an event read from an export, keeping its actor, reason and time. It skips the command rules
+    /// (they held when it was first written) but must fit the state (see `problem(with:)`); use it inside a
+    /// ``transaction(_:)`` so that a whole file loads or nothing does.
+    public func importEvent(_ event: Event, actor: String, reason: String?, time: Int64) throws(LogbookError) {
+        if let problem = state.problem(with: event) {
+            throw LogbookError.refused("The event does not fit the store: \(problem)")
+        }
+        try append([event], actor: actor, reason: reason, time: time)
+    }
+}

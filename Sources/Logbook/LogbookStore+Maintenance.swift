@@ -1,0 +1,115 @@
+public import LogbookEvents
+package import LogbookStorage
+
+/// What `logbook stats` reports.
+public struct StoreStats: Equatable, Sendable {
+    /// Events in the log.
+    public var events: UInt64
+    /// Segment files (active and archived).
+    public var segments: Int
+    /// Of which archived.
+    public var archivedSegments: Int
+    /// Bytes of segment files.
+    public var logBytes: Int
+    /// Snapshot files.
+    public var snapshots: Int
+    /// Bytes of snapshot files.
+    public var snapshotBytes: Int
+    /// Newest sequence number.
+    public var lastSequence: UInt64
+    /// Its time.
+    public var lastTime: Int64
+    /// Experiments, runs, models.
+    public var experiments: Int, runs: Int, models: Int
+}
+
+/// What `logbook check` proved.
+public struct CheckReport: Equatable, Sendable {
+    /// The log's verification (every CRC, the chain).
+    package var verify: VerifyReport
+    /// Snapshots compared with a replay to their sequence number.
+    public var snapshotsChecked: Int
+    /// Records checked.
+    public var records: UInt64 { verify.records }
+}
+
+/// What `logbook compact` did.
+public struct CompactReport: Equatable, Sendable {
+    /// The snapshot written (sequence number covered).
+    public var snapshotSequence: UInt64
+    /// Segment files moved to the archive.
+    public var archived: [String]
+}
+
+extension LogbookStore {
+    /// Counts of the store's contents and files.
+    public func stats() throws(LogbookError) -> StoreStats {
+        let io = options.io
+        var logBytes = 0
+        var archived = 0
+        for s in reader.segmentFiles {
+            if let f = try? io.open(s.path, writable: false), let n = try? f.size() { logBytes += n }
+            if s.path.hasPrefix(StorePaths(root: path).archive + "/") { archived += 1 }
+        }
+        var snapshotBytes = 0
+        let sequences = (try? snapshots.sequences()) ?? []
+        for s in sequences {
+            if let f = try? io.open(snapshots.path(for: s), writable: false), let n = try? f.size() { snapshotBytes += n }
+        }
+        return StoreStats(events: state.lastSequence, segments: reader.segmentFiles.count, archivedSegments: archived,
+                          logBytes: logBytes, snapshots: sequences.count, snapshotBytes: snapshotBytes,
+                          lastSequence: state.lastSequence, lastTime: state.lastTimestamp,
+                          experiments: state.experiments.count, runs: state.runs.count, models: state.models.count)
+    }
+
+    /// The full integrity check: every record's CRC and the hash chain; every snapshot decoded and compared, byte
+    /// for byte, with a replay of the log up to it; and the current state compared with a full replay.
+    /// - Throws: `.integrity` naming the file, offset and sequence number (or the snapshot) that fails.
+    public func check() throws(LogbookError) -> CheckReport {
+        let verify: VerifyReport
+        do { verify = try reader.verify() } catch { throw Self.wrap(error) }
+        var replayed = LogbookState()
+        var checked = 0
+        let sequences: [UInt64]
+        do { sequences = try snapshots.sequences() } catch { throw Self.wrap(error) }
+        for s in sequences where s <= state.lastSequence {
+            do { try Self.replay(reader: reader, into: &replayed, through: s) } catch { throw Self.wrap(error) }
+            let snapshot: Snapshot
+            do { snapshot = try snapshots.read(sequence: s) } catch { throw Self.wrap(error) }
+            guard snapshot.payload == StateCodec.encode(replayed) else {
+                throw LogbookError(.integrity, "Snapshot \(snapshots.path(for: s)) does not equal a replay of the log "
+                                   + "up to sequence \(s); remove it (the store falls back to an older one or a replay)")
+            }
+            checked += 1
+        }
+        do { try Self.replay(reader: reader, into: &replayed, through: state.lastSequence) } catch { throw Self.wrap(error) }
+        guard StateCodec.encode(replayed) == StateCodec.encode(state) else {
+            throw LogbookError(.integrity, "The state loaded at open does not equal a full replay of the log")
+        }
+        return CheckReport(verify: verify, snapshotsChecked: checked)
+    }
+
+    /// Writes a snapshot, then moves the segments it covers to the archive (kept, verified, used by `--at`).
+    public func compact() throws(LogbookError) -> CompactReport {
+        guard let log else { throw LogbookError(.failure, "The store was opened read-only") }
+        try writeSnapshot()
+        let moved: [String]
+        do {
+            moved = try log.archiveSegments(through: state.lastSequence)
+            try reader.refresh()
+        } catch { throw Self.wrap(error) }
+        return CompactReport(snapshotSequence: state.lastSequence, archived: moved)
+    }
+
+    /// Cuts a damaged log after `sequence` (see ``SegmentedLog/repair(at:truncateAfter:configuration:)``).
+    package static func repair(at path: String, truncateAfter sequence: UInt64,
+                               options: StoreOptions = StoreOptions()) throws(LogbookError) -> RepairReport {
+        do {
+            let report = try SegmentedLog.repair(at: path, truncateAfter: sequence, configuration: options.logConfiguration)
+            // Snapshots past the cut describe records that are gone.
+            let snapshots = SnapshotStore(at: path, io: options.io)
+            for s in try snapshots.sequences() where s > sequence { try snapshots.remove(sequence: s) }
+            return report
+        } catch { throw wrap(error) }
+    }
+}

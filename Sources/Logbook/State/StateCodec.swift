@@ -1,0 +1,232 @@
+package import LogbookEvents
+package import LogbookStorage
+
+/// The snapshot encoding of ``LogbookState``: canonical (the same state always gives the same bytes), versioned,
+/// and decoded with bounds checks (a damaged snapshot throws, never traps).
+///
+/// Derived lookups (name -> ordinal dictionaries) are not stored; they are rebuilt after decoding. Position lists
+/// are delta-encoded, which keeps snapshots small even with millions of metric events.
+package enum StateCodec {
+    /// The version written; older versions are decoded by frozen code paths added beside this one.
+    static let version: UInt8 = 1
+
+    /// Encodes a state.
+    package static func encode(_ s: LogbookState) -> [UInt8] {
+        var w = BinaryWriter()
+        w.u8(version)
+        w.varint(s.lastSequence)
+        w.zigzag(s.lastTimestamp)
+        w.strings(s.metricKeys.strings)
+        w.strings(s.actors.strings)
+        w.varint(UInt64(s.actorEvents.count))
+        for list in s.actorEvents { positions(list, &w) }
+        w.varint(UInt64(s.experiments.count))
+        for (e, events) in zip(s.experiments, s.experimentEvents) {
+            w.string(e.name)
+            w.keyValues(e.tags)
+            w.u8(e.isDeleted ? 1 : 0)
+            w.zigzag(e.createdTime)
+            positions(events, &w)
+        }
+        w.varint(UInt64(s.runs.count))
+        for r in s.runs {
+            w.string(r.id)
+            w.int(r.experiment)
+            w.string(r.name)
+            w.optionalInt(r.parent)
+            w.enumValue(r.status)
+            w.zigzag(r.startTime)
+            w.optional(r.endTime) { $0.zigzag($1) }
+            w.u8(r.isDeleted ? 1 : 0)
+            w.keyValues(r.params)
+            w.keyValues(r.tags)
+            w.varint(UInt64(r.latest.count))
+            for m in r.latest {
+                w.varint(UInt64(m.key))
+                w.zigzag(m.step)
+                w.double(m.value)
+                w.zigzag(m.time)
+            }
+            w.varint(UInt64(r.artifacts.count))
+            for a in r.artifacts {
+                w.string(a.path)
+                w.zigzag(a.size)
+                w.string(a.sha256)
+            }
+            w.keyValues(r.datasets)
+            w.optionalString(r.source)
+            w.optionalString(r.gitCommit)
+            w.int(r.registeredVersions)
+            positions(r.metricEvents, &w)
+            positions(r.otherEvents, &w)
+        }
+        w.varint(UInt64(s.models.count))
+        for m in s.models {
+            w.string(m.name)
+            w.optionalString(m.description)
+            w.optionalString(m.owner)
+            w.optionalString(m.purpose)
+            w.enumValue(m.riskTier)
+            w.enumValue(m.validation)
+            w.u8(m.isDeleted ? 1 : 0)
+            w.zigzag(m.createdTime)
+            w.varint(UInt64(m.versions.count))
+            for v in m.versions {
+                w.int(v.run)
+                w.optionalString(v.artifactPath)
+                w.optionalString(v.artifactSHA256)
+                w.optionalInt(v.parent)
+                w.optionalString(v.description)
+                w.keyValues(v.datasets)
+                w.keyValues(v.metrics)
+                w.enumValue(v.stage)
+                w.zigzag(v.createdTime)
+                w.zigzag(v.stageTime)
+                w.optionalString(v.pendingPromotionBy)
+            }
+            w.keyValues(m.aliases)
+            w.optional(m.policy) { w, p in
+                w.string(p.metric)
+                w.u8(p.lowerIsBetter ? 1 : 0)
+                w.optionalDouble(p.minimum)
+                w.optionalDouble(p.improvementPercent)
+                w.optionalDouble(p.maxLatencyMs)
+                w.u8(p.requiresApproval ? 1 : 0)
+                w.u8(p.separateApprover ? 1 : 0)
+            }
+            positions(m.events, &w)
+        }
+        return w.bytes
+    }
+
+    /// Decodes a state written by ``encode(_:)``.
+    package static func decode(_ bytes: [UInt8]) throws(CodecError) -> LogbookState {
+        var result: Result<LogbookState, CodecError> = .failure(.truncated(at: 0, needed: 1))
+        bytes.withUnsafeBytes { b in result = Result { () throws(CodecError) in try decode(b) } }
+        return try result.get()
+    }
+
+    private static func decode(_ b: UnsafeRawBufferPointer) throws(CodecError) -> LogbookState {
+        var r = BinaryReader(b)
+        let v = try r.u8()
+        guard v == version else { throw CodecError.invalidValue(at: 0, "snapshot state version \(v) is not supported") }
+        var s = LogbookState()
+        s.lastSequence = try r.varint()
+        s.lastTimestamp = try r.zigzag()
+        s.metricKeys = StringTable(try r.strings())
+        s.actors = StringTable(try r.strings())
+        let actorLists = try r.count(minimumElementSize: 1)
+        for _ in 0..<actorLists { s.actorEvents.append(try positions(&r)) }
+        let experiments = try r.count(minimumElementSize: 4)
+        for i in 0..<experiments {
+            var e = Experiment(id: i + 1, name: try r.string(), tags: try r.keyValues(), createdTime: 0)
+            e.isDeleted = try bool(&r)
+            e.createdTime = try r.zigzag()
+            s.experiments.append(e)
+            s.experimentEvents.append(try positions(&r))
+        }
+        let runs = try r.count(minimumElementSize: 8)
+        for i in 0..<runs {
+            let id = try r.string()
+            let experiment = try r.int()
+            guard experiment >= 1 && experiment <= s.experiments.count else {
+                throw CodecError.invalidValue(at: 0, "run \(i + 1) names experiment \(experiment), which does not exist")
+            }
+            var run = Run(ordinal: i + 1, id: id, experiment: experiment, name: try r.string(), parent: try r.optionalInt(),
+                          startTime: 0)
+            run.status = try r.enumValue(RunStatus.self, "run status")
+            run.startTime = try r.zigzag()
+            run.endTime = try r.optionalZigzag()
+            run.isDeleted = try bool(&r)
+            run.params = try r.keyValues()
+            run.tags = try r.keyValues()
+            let latest = try r.count(minimumElementSize: 11)
+            for _ in 0..<latest {
+                let key = try r.varint()
+                guard key < UInt64(s.metricKeys.strings.count) else {
+                    throw CodecError.invalidValue(at: 0, "metric key id \(key) is out of range")
+                }
+                run.latest.append(LatestMetric(key: Int32(key), step: try r.zigzag(), value: try r.double(), time: try r.zigzag()))
+            }
+            let artifacts = try r.count(minimumElementSize: 3)
+            for _ in 0..<artifacts {
+                run.artifacts.append(Artifact(path: try r.string(), size: try r.zigzag(), sha256: try r.string()))
+            }
+            run.datasets = try r.keyValues()
+            run.source = try r.optionalString()
+            run.gitCommit = try r.optionalString()
+            run.registeredVersions = try r.int()
+            run.metricEvents = try positions(&r)
+            run.otherEvents = try positions(&r)
+            s.experiments[experiment - 1].runs.append(i + 1)
+            s.runs.append(run)
+        }
+        let models = try r.count(minimumElementSize: 8)
+        for i in 0..<models {
+            let name = try r.string()
+            var m = Model(ordinal: i + 1, name: name, description: try r.optionalString(), owner: try r.optionalString(),
+                          purpose: try r.optionalString(), riskTier: try r.enumValue(RiskTier.self, "risk tier"),
+                          createdTime: 0)
+            m.validation = try r.enumValue(ValidationStatus.self, "validation status")
+            m.isDeleted = try bool(&r)
+            m.createdTime = try r.zigzag()
+            let versions = try r.count(minimumElementSize: 10)
+            for n in 0..<versions {
+                var v = ModelVersion(number: n + 1, run: try r.int(), artifactPath: try r.optionalString(),
+                                     artifactSHA256: try r.optionalString(), parent: try r.optionalInt(),
+                                     description: try r.optionalString(), datasets: try r.keyValues(),
+                                     metrics: try r.keyValues(), createdTime: 0, stageTime: 0)
+                v.stage = try r.enumValue(Stage.self, "stage")
+                v.createdTime = try r.zigzag()
+                v.stageTime = try r.zigzag()
+                v.pendingPromotionBy = try r.optionalString()
+                m.versions.append(v)
+            }
+            m.aliases = try r.keyValues()
+            if try r.presence() {
+                m.policy = PromotionPolicy(metric: try r.string(), lowerIsBetter: try bool(&r), minimum: try r.optionalDouble(),
+                                           improvementPercent: try r.optionalDouble(), maxLatencyMs: try r.optionalDouble(),
+                                           requiresApproval: try bool(&r), separateApprover: try bool(&r))
+            }
+            m.events = try positions(&r)
+            s.models.append(m)
+        }
+        try r.finish()
+        s.rebuildLookups()
+        return s
+    }
+
+    private static func bool(_ r: inout BinaryReader) throws(CodecError) -> Bool {
+        let v = try r.u8()
+        guard v <= 1 else { throw CodecError.invalidValue(at: 0, "a flag is \(v), not 0 or 1") }
+        return v == 1
+    }
+
+    /// Positions in log order: segment as a delta from the previous one; offset as a delta within a segment.
+    private static func positions(_ list: [LogPosition], _ w: inout BinaryWriter) {
+        w.varint(UInt64(list.count))
+        var segment: UInt64 = 0, offset: UInt64 = 0
+        for p in list {
+            let ds = p.segment &- segment
+            w.varint(ds)
+            w.varint(ds == 0 ? p.offset &- offset : p.offset)
+            segment = p.segment
+            offset = p.offset
+        }
+    }
+
+    private static func positions(_ r: inout BinaryReader) throws(CodecError) -> [LogPosition] {
+        let n = try r.count(minimumElementSize: 2)
+        var list: [LogPosition] = []
+        list.reserveCapacity(n)
+        var segment: UInt64 = 0, offset: UInt64 = 0
+        for _ in 0..<n {
+            let ds = try r.varint()
+            let o = try r.varint()
+            segment &+= ds
+            offset = ds == 0 ? offset &+ o : o
+            list.append(LogPosition(segment: segment, offset: offset))
+        }
+        return list
+    }
+}

@@ -1,0 +1,299 @@
+public import LogbookEvents
+package import LogbookStorage
+
+/// A Logbook store: the log, the projections folded from it, and the snapshots that make opening fast.
+///
+/// Open it `writable` to run commands (takes the writer lock), or read-only (no lock; never blocks a writer).
+/// Opening loads the newest valid snapshot and replays the log's tail; `state(at:)` does the same up to a past
+/// moment. A command is validated against `state`, becomes events, is appended as one batch (one write and one
+/// fdatasync), and only then applied.
+public final class LogbookStore {
+    /// The store directory.
+    public let path: String
+    /// How it was opened.
+    public let options: StoreOptions
+    /// The current state.
+    public internal(set) var state: LogbookState
+    /// Warnings from opening (a torn tail cut, a damaged snapshot skipped).
+    public private(set) var warnings: [String] = []
+
+    var log: SegmentedLog?
+    var reader: LogReader
+    let snapshots: SnapshotStore
+    private var lastSnapshotSequence: UInt64 = 0
+    var pending: Pending?
+
+    struct PendingEvent {
+        var event: Event
+        var actor: String
+        var reason: String?
+        var time: Int64?
+    }
+
+    struct Pending {
+        var items: [PendingEvent]
+        var lastTime: Int64
+    }
+
+    /// Whether commands can be run.
+    public var isWritable: Bool { log != nil }
+
+    /// Opens the store at `path`.
+    /// - Parameters:
+    ///   - writable: take the writer lock (creating the store if missing) so that commands can run.
+    /// - Throws: `.notFound` for a missing store opened read-only; `.busy` when locked; `.integrity` when damaged.
+    public init(at path: String, writable: Bool, options: StoreOptions = StoreOptions()) throws(LogbookError) {
+        self.path = path
+        self.options = options
+        snapshots = SnapshotStore(at: path, io: options.io)
+        do {
+            if writable {
+                let log = try SegmentedLog.open(at: path, configuration: options.logConfiguration)
+                self.log = log
+                warnings += log.recovery.warnings
+            }
+            reader = try LogReader(at: path, io: options.io)
+        } catch let e as StorageError {
+            throw LogbookError(e)
+        } catch {
+            throw LogbookError(.failure, "\(error)")
+        }
+        state = LogbookState()
+        let (loaded, snapshotWarnings) = try Self.loadState(reader: reader, snapshots: snapshots, upTo: .max)
+        state = loaded.state
+        lastSnapshotSequence = loaded.snapshotSequence
+        warnings += snapshotWarnings
+    }
+
+    deinit { try? close() }
+
+    /// Writes a snapshot if the tail since the last one is long, syncs, and releases the lock.
+    public func close() throws(LogbookError) {
+        guard let log else { return }
+        defer { self.log = nil }
+        if state.lastSequence >= lastSnapshotSequence + options.snapshotOnCloseAfter { try writeSnapshot() }
+        do { try log.close() } catch { throw LogbookError(error) }
+    }
+
+    // MARK: Reading
+
+    /// The state as of a past moment: the nearest snapshot at or before it, then the log up to it.
+    /// - Complexity: one snapshot decode plus at most `snapshotInterval` events replayed.
+    public func state(at moment: Moment) throws(LogbookError) -> LogbookState {
+        let sequence = try self.sequence(at: moment)
+        if sequence >= state.lastSequence { return state }
+        return try Self.loadState(reader: reader, snapshots: snapshots, upTo: sequence).0.state
+    }
+
+    /// The sequence number a moment stands for (the newest event at or before a time).
+    public func sequence(at moment: Moment) throws(LogbookError) -> UInt64 {
+        switch moment {
+        case .sequence(let n): return min(n, state.lastSequence)
+        case .time(let t):
+            do { return min(try reader.sequence(atOrBefore: t), state.lastSequence) } catch { throw Self.wrap(error) }
+        }
+    }
+
+    /// Calls `body` with each event (decoded, with its envelope) from `from` through `through`.
+    public func forEachEvent(from: UInt64 = 1, through: UInt64 = .max,
+                             _ body: (EventEnvelope) throws -> Bool) throws(LogbookError) {
+        do {
+            try reader.forEachRecord(from: from, through: min(through, state.lastSequence)) { record in
+                try body(try Self.envelope(of: record))
+            }
+        } catch { throw Self.wrap(error) }
+    }
+
+    /// The events at these positions (in the order given).
+    func events(at positions: [LogPosition]) throws(LogbookError) -> [EventEnvelope] {
+        do {
+            return try positions.map { p in try reader.record(at: p) { try Self.envelope(of: $0) } }
+        } catch { throw Self.wrap(error) }
+    }
+
+    static func envelope(of record: Record) throws -> EventEnvelope {
+        do {
+            let (actor, reason, event) = try EventCodec.decode(tag: record.type, payload: record.payload)
+            return EventEnvelope(sequence: record.sequence, timestamp: record.timestamp, actor: actor, reason: reason,
+                                 event: event)
+        } catch let e as CodecError {
+            throw LogbookError(e, sequence: record.sequence)
+        }
+    }
+
+    static func wrap(_ error: any Error) -> LogbookError {
+        if let e = error as? LogbookError { return e }
+        if let e = error as? StorageError { return LogbookError(e) }
+        if let e = error as? CodecError { return LogbookError(.integrity, "Cannot decode an event: \(e)") }
+        return LogbookError(.failure, "\(error)")
+    }
+
+    // MARK: Loading
+
+    struct Loaded {
+        var state: LogbookState
+        var snapshotSequence: UInt64
+    }
+
+    /// The newest valid snapshot at or before `upTo`, then replay of the log after it up to `upTo`.
+    static func loadState(reader: LogReader, snapshots: SnapshotStore,
+                          upTo: UInt64) throws(LogbookError) -> (Loaded, [String]) {
+        var warnings: [String] = []
+        var state = LogbookState()
+        var snapshotSequence: UInt64 = 0
+        do {
+            let found = try snapshots.newestValid(atOrBefore: upTo)
+            warnings = found.warnings
+            if let snapshot = found.snapshot {
+                do {
+                    state = try StateCodec.decode(snapshot.payload)
+                    snapshotSequence = snapshot.sequence
+                } catch {
+                    warnings.append("Skipped snapshot \(snapshot.sequence): its state does not decode (\(error)); replaying instead")
+                    state = LogbookState()
+                }
+            }
+            try replay(reader: reader, into: &state, through: upTo)
+        } catch { throw wrap(error) }
+        return (Loaded(state: state, snapshotSequence: snapshotSequence), warnings)
+    }
+
+    /// Applies the log's records after `state.lastSequence` through `through`.
+    static func replay(reader: LogReader, into state: inout LogbookState, through: UInt64) throws {
+        guard state.lastSequence < through else { return }
+        try reader.forEachRecord(from: state.lastSequence + 1, through: through) { record in
+            try apply(record, to: &state)
+            return true
+        }
+    }
+
+    /// Applies one record: metric batches through the allocation-free path, the rest decoded.
+    static func apply(_ record: Record, to state: inout LogbookState) throws {
+        do {
+            if record.type == EventCodec.metricsLoggedTag {
+                let actor = try EventCodec.actor(payload: record.payload)
+                state.noteEnvelope(sequence: record.sequence, timestamp: record.timestamp, actor: actor,
+                                   position: record.position)
+                var lastKey: Int32 = -1
+                var lastKeyBase: UnsafeRawPointer?
+                let run = try EventCodec.forEachMetricPoint(payload: record.payload) { r, key, point in
+                    // The key buffer is the same for every point of a series: look it up once per series.
+                    if key.baseAddress != lastKeyBase {
+                        lastKey = state.metricKeys.intern(String(decoding: key, as: UTF8.self))
+                        lastKeyBase = key.baseAddress
+                    }
+                    state.applyMetricPoint(run: r, key: lastKey, point: point)
+                }
+                state.noteMetricEvent(run: run, position: record.position)
+            } else {
+                let (actor, _, event) = try EventCodec.decode(tag: record.type, payload: record.payload)
+                state.noteEnvelope(sequence: record.sequence, timestamp: record.timestamp, actor: actor,
+                                   position: record.position)
+                state.apply(event, timestamp: record.timestamp, actor: actor, position: record.position)
+            }
+        } catch let e as CodecError {
+            throw LogbookError(e, sequence: record.sequence)
+        }
+    }
+
+    // MARK: Writing
+
+    /// Appends `events` as one batch (one write, one fdatasync) and applies them. Inside ``transaction(_:)`` the
+    /// events are only applied to the in-memory state, and appended with the transaction's batch.
+    /// - Parameter time: the timestamp to record (LOGBOOK_NOW); nil takes the wall clock clamped to the newest.
+    func append(_ events: [Event], actor: String, reason: String?, time: Int64?) throws(LogbookError) {
+        guard log != nil else { throw LogbookError(.failure, "The store was opened read-only") }
+        let newest = pending?.lastTime ?? state.lastTimestamp
+        if let time, time < newest {
+            throw LogbookError(.usage, "The time \(Timestamp.iso(time)) is earlier than the newest event "
+                               + "(\(Timestamp.iso(newest))); timestamps never go back")
+        }
+        if pending != nil {
+            let t = time ?? max(FileIO.wallClockMilliseconds(), newest)
+            for event in events {
+                pending!.items.append(PendingEvent(event: event, actor: actor, reason: reason, time: t))
+                state.noteEnvelope(sequence: state.lastSequence + 1, timestamp: t, actor: actor,
+                                   position: LogPosition(segment: 0, offset: 0))
+                state.apply(event, timestamp: t, actor: actor, position: LogPosition(segment: 0, offset: 0))
+            }
+            pending!.lastTime = t
+            return
+        }
+        try write(events.map { PendingEvent(event: $0, actor: actor, reason: reason, time: time) }, ownTimes: false)
+    }
+
+    /// Runs `body` as one all-or-nothing unit: every command in it is validated against the state as the earlier
+    /// ones left it, and at the end all their events are appended as one batch (each keeping its own time). If
+    /// `body` throws, nothing is appended and the state is as before.
+    public func transaction<T>(_ body: () throws(LogbookError) -> T) throws(LogbookError) -> T {
+        precondition(pending == nil, "transactions do not nest")
+        let original = state
+        pending = Pending(items: [], lastTime: state.lastTimestamp)
+        let result: T
+        do {
+            result = try body()
+        } catch {
+            state = original
+            pending = nil
+            throw error
+        }
+        let items = pending!.items
+        pending = nil
+        state = original
+        if !items.isEmpty { try write(items, ownTimes: true) }
+        return result
+    }
+
+    /// Encodes, appends as one batch, then applies with the records' real positions.
+    private func write(_ items: [PendingEvent], ownTimes: Bool) throws(LogbookError) {
+        guard let log else { throw LogbookError(.failure, "The store was opened read-only") }
+        var batch = AppendBatch()
+        var lengths: [Int] = []
+        lengths.reserveCapacity(items.count)
+        for item in items {
+            var payload: [UInt8] = []
+            EventCodec.encode(item.event, actor: item.actor, reason: item.reason, into: &payload)
+            if ownTimes {
+                batch.add(type: EventCodec.tag(of: item.event), payload: payload, timestamp: item.time!)
+            } else {
+                batch.add(type: EventCodec.tag(of: item.event), payload: payload)
+            }
+            lengths.append(LogFormat.frameHeaderSize + payload.count)
+        }
+        let result: AppendResult
+        do { result = try log.append(&batch, timestamp: ownTimes ? nil : items.first?.time) } catch { throw LogbookError(error) }
+        var offset = result.position.offset
+        for (i, item) in items.enumerated() {
+            let position = LogPosition(segment: result.position.segment, offset: offset)
+            let time = ownTimes ? item.time! : result.timestamp
+            state.noteEnvelope(sequence: result.firstSequence + UInt64(i), timestamp: time, actor: item.actor,
+                               position: position)
+            state.apply(item.event, timestamp: time, actor: item.actor, position: position)
+            offset += UInt64(lengths[i])
+        }
+        if result.position.segment != reader.segmentFiles.last?.base { try refreshReader() }
+        if state.lastSequence >= lastSnapshotSequence + options.snapshotInterval { try writeSnapshot() }
+    }
+
+    private func refreshReader() throws(LogbookError) {
+        do { try reader.refresh() } catch { throw Self.wrap(error) }
+    }
+
+    /// Writes a snapshot of the current state now.
+    public func writeSnapshot() throws(LogbookError) {
+        guard state.lastSequence > 0, let log else { return }
+        do {
+            try log.sync()
+            try snapshots.write(Snapshot(sequence: state.lastSequence, timestamp: state.lastTimestamp,
+                                         chain: log.digest.chain, payload: StateCodec.encode(state)))
+        } catch { throw Self.wrap(error) }
+        lastSnapshotSequence = state.lastSequence
+    }
+
+    /// The log's digest now.
+    package func digest() throws(LogbookError) -> LogDigest {
+        if let log { return log.digest }
+        do { return try reader.position().digest } catch { throw Self.wrap(error) }
+    }
+}
+

@@ -1,0 +1,273 @@
+/// A key and a value (a tag, a param, a dataset name and digest).
+public struct KeyValue: Equatable, Hashable, Sendable {
+    /// The key.
+    public var key: String
+    /// The value.
+    public var value: String
+
+    /// Makes a pair.
+    public init(_ key: String, _ value: String) { self.key = key; self.value = value }
+}
+
+/// One point of a metric: a value at a step and a time.
+public struct MetricPoint: Equatable, Sendable {
+    /// The training step (MLflow's `step`); may be any Int64, usually 0, 1, 2...
+    public var step: Int64
+    /// The value; NaN and ±Inf are allowed, as in MLflow, and stored bit for bit.
+    public var value: Double
+    /// When the value was measured, milliseconds since the epoch.
+    public var time: Int64
+
+    /// Makes a point.
+    public init(step: Int64, value: Double, time: Int64) { self.step = step; self.value = value; self.time = time }
+
+    public static func == (a: MetricPoint, b: MetricPoint) -> Bool {
+        a.step == b.step && a.time == b.time && a.value.bitPattern == b.value.bitPattern
+    }
+}
+
+/// The points of one metric key logged in one event.
+public struct MetricSeries: Equatable, Sendable {
+    /// The metric key.
+    public var key: String
+    /// Its points, in the order they were logged.
+    public var points: [MetricPoint]
+
+    /// Makes a series.
+    public init(key: String, points: [MetricPoint]) { self.key = key; self.points = points }
+}
+
+/// A run's lifecycle status (MLflow's).
+public enum RunStatus: UInt8, Sendable, CaseIterable {
+    case running = 0, finished = 1, failed = 2, killed = 3
+
+    /// The name MLflow prints: RUNNING, FINISHED, FAILED, KILLED.
+    public var name: String {
+        switch self {
+        case .running: "RUNNING"
+        case .finished: "FINISHED"
+        case .failed: "FAILED"
+        case .killed: "KILLED"
+        }
+    }
+}
+
+/// A model version's stage.
+public enum Stage: UInt8, Sendable, CaseIterable {
+    case none = 0, staging = 1, production = 2, archived = 3
+
+    /// The printed name: None, Staging, Production, Archived.
+    public var name: String {
+        switch self {
+        case .none: "None"
+        case .staging: "Staging"
+        case .production: "Production"
+        case .archived: "Archived"
+        }
+    }
+
+    /// Parses a stage name in any case.
+    public init?(name: String) {
+        guard let s = Stage.allCases.first(where: { $0.name.lowercased() == name.lowercased() }) else { return nil }
+        self = s
+    }
+}
+
+/// A model's risk tier (model-risk inventory, SR 11-7).
+public enum RiskTier: UInt8, Sendable, CaseIterable {
+    case unspecified = 0, low = 1, medium = 2, high = 3
+
+    /// The printed name (empty when unspecified).
+    public var name: String {
+        switch self {
+        case .unspecified: ""
+        case .low: "low"
+        case .medium: "medium"
+        case .high: "high"
+        }
+    }
+}
+
+/// A model's validation status.
+public enum ValidationStatus: UInt8, Sendable, CaseIterable {
+    case unspecified = 0, pending = 1, validated = 2, failed = 3
+
+    /// The printed name (empty when unspecified).
+    public var name: String {
+        switch self {
+        case .unspecified: ""
+        case .pending: "pending"
+        case .validated: "validated"
+        case .failed: "failed"
+        }
+    }
+}
+
+/// A model's promotion policy: what a challenger must show to replace the champion in Production.
+public struct PromotionPolicy: Equatable, Sendable {
+    /// The metric compared (from the version's run).
+    public var metric: String
+    /// Whether lower values are better (loss, error, latency).
+    public var lowerIsBetter: Bool
+    /// The challenger's value must be at least (at most, when lower is better) this.
+    public var minimum: Double?
+    /// Required relative improvement over the champion, in percent (e.g. 2 for 2%).
+    public var improvementPercent: Double?
+    /// The challenger's `latency_ms` metric may not exceed this.
+    public var maxLatencyMs: Double?
+    /// A promotion that passes waits for an approval.
+    public var requiresApproval: Bool
+    /// The approver must not be the one who asked for the promotion.
+    public var separateApprover: Bool
+
+    /// Makes a policy.
+    public init(metric: String, lowerIsBetter: Bool = false, minimum: Double? = nil, improvementPercent: Double? = nil,
+                maxLatencyMs: Double? = nil, requiresApproval: Bool = false, separateApprover: Bool = false) {
+        self.metric = metric
+        self.lowerIsBetter = lowerIsBetter
+        self.minimum = minimum
+        self.improvementPercent = improvementPercent
+        self.maxLatencyMs = maxLatencyMs
+        self.requiresApproval = requiresApproval
+        self.separateApprover = separateApprover
+    }
+}
+
+/// The outcome of evaluating a promotion.
+public enum PromotionDecision: UInt8, Sendable, CaseIterable {
+    case promoted = 0, pendingApproval = 1, rejected = 2
+
+    /// The JSON name: promoted, pending_approval, rejected.
+    public var name: String {
+        switch self {
+        case .promoted: "promoted"
+        case .pendingApproval: "pending_approval"
+        case .rejected: "rejected"
+        }
+    }
+}
+
+/// Everything `model promote` computed, recorded whatever the outcome.
+public struct PromotionEvaluation: Equatable, Sendable {
+    /// The challenger's metric value (nil when its run lacks the metric).
+    public var challengerValue: Double?
+    /// The champion (current Production version), if any.
+    public var champion: Int?
+    /// The champion's metric value.
+    public var championValue: Double?
+    /// Relative improvement of challenger over champion in percent (positive is better), when both are known.
+    public var improvementPercent: Double?
+    /// The challenger's latency metric, when the policy has a maximum.
+    public var latencyMs: Double?
+    /// The decision.
+    public var decision: PromotionDecision
+    /// Why, in words (e.g. "improvement 1.2% is below the required 2%").
+    public var explanation: String
+
+    /// Makes an evaluation.
+    public init(challengerValue: Double?, champion: Int?, championValue: Double?, improvementPercent: Double?,
+                latencyMs: Double?, decision: PromotionDecision, explanation: String) {
+        self.challengerValue = challengerValue
+        self.champion = champion
+        self.championValue = championValue
+        self.improvementPercent = improvementPercent
+        self.latencyMs = latencyMs
+        self.decision = decision
+        self.explanation = explanation
+    }
+}
+
+/// One fact of the domain. Every case is frozen once shipped: change one by adding a new schema version to the
+/// codec (with an upcast from the old one), never by editing what old bytes mean.
+///
+/// Runs and models are referred to by their **ordinal**: the n-th `runStarted` creates run n, the n-th
+/// `modelCreated` model n (both from 1). The creating event carries the string id or name; later events carry
+/// the small integer, so replay looks entities up by index instead of hashing strings.
+public enum Event: Equatable, Sendable {
+    // MARK: Tracking
+    /// Experiment `id` (the next ordinal, from 1) was created.
+    case experimentCreated(id: Int, name: String, tags: [KeyValue])
+    /// An experiment got a new name.
+    case experimentRenamed(id: Int, name: String)
+    /// An experiment was soft-deleted (its name is free again).
+    case experimentDeleted(id: Int)
+    /// A deleted experiment was restored.
+    case experimentRestored(id: Int)
+    /// Run `run` (the next ordinal) started with string id `id` in an experiment, possibly under a parent run.
+    case runStarted(run: Int, id: String, experiment: Int, name: String, parent: Int?, tags: [KeyValue],
+                    source: String?, gitCommit: String?)
+    /// Params were set (each once: a param never changes).
+    case paramsLogged(run: Int, params: [KeyValue])
+    /// Metric points were logged, grouped by key.
+    case metricsLogged(run: Int, series: [MetricSeries])
+    /// Tags were set or changed.
+    case tagsSet(run: Int, tags: [KeyValue])
+    /// Tags were removed.
+    case tagsDeleted(run: Int, keys: [String])
+    /// An artifact's bytes were stored content-addressed; `path` is its name inside the run.
+    case artifactRecorded(run: Int, path: String, size: Int64, sha256: String)
+    /// A dataset (name and SHA-256 digest) was linked to a run.
+    case datasetLinked(run: Int, name: String, digest: String)
+    /// A run ended (once).
+    case runEnded(run: Int, status: RunStatus)
+    /// A run was soft-deleted.
+    case runDeleted(run: Int)
+    /// A deleted run was restored.
+    case runRestored(run: Int)
+
+    // MARK: Registry
+    /// Model `model` (the next ordinal) was created with its inventory fields.
+    case modelCreated(model: Int, name: String, description: String?, owner: String?, purpose: String?,
+                      riskTier: RiskTier)
+    /// Inventory fields changed; nil means unchanged.
+    case modelUpdated(model: Int, description: String?, owner: String?, purpose: String?, riskTier: RiskTier?,
+                      validation: ValidationStatus?)
+    /// A model was soft-deleted.
+    case modelDeleted(model: Int)
+    /// A deleted model was restored.
+    case modelRestored(model: Int)
+    /// Version `version` (the model's next, from 1) was registered from a run, with its lineage.
+    case versionRegistered(model: Int, version: Int, run: Int, artifactPath: String?, artifactSHA256: String?,
+                           parent: Int?, description: String?, datasets: [KeyValue], metrics: [KeyValue])
+    /// A version moved between stages; `archived` lists the versions moved to Archived in the same step.
+    case stageChanged(model: Int, version: Int, from: Stage, to: Stage, archived: [Int])
+    /// An alias now points at a version.
+    case aliasSet(model: Int, alias: String, version: Int)
+    /// An alias was removed.
+    case aliasRemoved(model: Int, alias: String)
+    /// A model's promotion policy was set (replacing any earlier one).
+    case policySet(model: Int, policy: PromotionPolicy)
+    /// `model promote` evaluated a challenger against the policy and the champion.
+    case promotionEvaluated(model: Int, version: Int, evaluation: PromotionEvaluation)
+    /// A pending promotion was approved (the stage change follows in the same batch).
+    case promotionApproved(model: Int, version: Int)
+    /// A pending promotion was rejected.
+    case promotionRejected(model: Int, version: Int)
+    /// A rollback of a model: to the previous Production version (`toTime` nil), or of every stage and alias
+    /// to what they were at `toTime` (sequence `toSequence`). The stage and alias events that restore it follow
+    /// in the same batch.
+    case rollbackPerformed(model: Int, toTime: Int64?, toSequence: UInt64?)
+}
+
+/// An event with its envelope: where it sits in the log, when, who did it and why.
+public struct EventEnvelope: Equatable, Sendable {
+    /// The log sequence number.
+    public var sequence: UInt64
+    /// Milliseconds since the epoch.
+    public var timestamp: Int64
+    /// Who did it.
+    public var actor: String
+    /// Why, when given.
+    public var reason: String?
+    /// The fact.
+    public var event: Event
+
+    /// Makes an envelope.
+    public init(sequence: UInt64, timestamp: Int64, actor: String, reason: String?, event: Event) {
+        self.sequence = sequence
+        self.timestamp = timestamp
+        self.actor = actor
+        self.reason = reason
+        self.event = event
+    }
+}

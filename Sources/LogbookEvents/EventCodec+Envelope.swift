@@ -1,0 +1,11 @@
+extension EventCodec {
+    /// The record type of `metrics.logged`, the event replay reads through ``forEachMetricPoint(payload:_:)``.
+    public static let metricsLoggedTag: UInt16 = EventType.metricsLogged.rawValue
+
+    /// The actor of any payload, read without decoding the rest (a small actor name makes no allocation).
+    public static func actor(payload: UnsafeRawBufferPointer) throws(CodecError) -> String {
+        var r = BinaryReader(payload)
+        _ = try r.u8()
+        return try r.string()
+    }
+}
