@@ -55,6 +55,7 @@ package struct OwnedRecord: Equatable, Sendable {
 /// `append` empties it and keeps its capacity.
 package struct AppendBatch: Sendable {
     var bytes: [UInt8] = []
+    static let zeros = [UInt8](repeating: 0, count: 64)
     /// Number of records in the batch.
     package private(set) var count = 0
     var lastFrameOffset = 0
@@ -98,7 +99,7 @@ package struct AppendBatch: Sendable {
         let start = bytes.count
         lastFrameOffset = start
         largestFrame = max(largestFrame, length)
-        bytes.append(contentsOf: repeatElement(0, count: LogFormat.frameHeaderSize))
+        bytes.append(contentsOf: Self.zeros[0..<LogFormat.frameHeaderSize])
         bytes.append(contentsOf: payload)
         bytes.withUnsafeMutableBytes { b in
             b.setU32(UInt32(truncatingIfNeeded: length), start)
@@ -131,15 +132,29 @@ package struct AppendBatch: Sendable {
     mutating func seal(firstSequence: UInt64, timestamp: Int64, previousChain: SHA256Digest) -> SHA256Digest {
         precondition(count > 0, "sealing an empty batch")
         // The commit frame grows by the chain field.
-        bytes.append(contentsOf: repeatElement(0, count: LogFormat.chainSize))
+        bytes.append(contentsOf: Self.zeros[0..<LogFormat.chainSize])
         let lastOffset = lastFrameOffset
         return bytes.withUnsafeMutableBytes { b in
             let oldLength = Int(UnsafeRawBufferPointer(b).u32(lastOffset))
             b.setU32(UInt32(oldLength + LogFormat.chainSize), lastOffset)
             var hasher = SHA256()
-            hasher.update(previousChain)
             var offset = 0
             var sequence = firstSequence
+            var chain: SHA256Digest?
+            if count > 1 { hasher.update(previousChain) }
+            if count == 1 {
+                // One record: fill in its fields, then hash the link as one short message.
+                b.setU64(sequence, 8)
+                if !hasOwnTimestamps { b.setI64(timestamp, 16) }
+                b[26] = LogFormat.commitFlag
+                b[27] = 0
+                let length = oldLength + LogFormat.chainSize
+                chain = previousChain.withUnsafeBytes { c in
+                    SHA256.hash(c, UnsafeRawBufferPointer(rebasing: b[0..<4]),
+                                UnsafeRawBufferPointer(rebasing: b[8..<(length - LogFormat.chainSize)]))
+                }
+                offset = b.count
+            }
             while offset < b.count {
                 let length = Int(UnsafeRawBufferPointer(b).u32(offset))
                 let isCommit = offset == lastOffset
@@ -153,8 +168,8 @@ package struct AppendBatch: Sendable {
                 sequence += 1
                 offset += length
             }
-            let chain = hasher.finalize()
-            b.setDigest(chain, lastOffset + oldLength)
+            let link = chain ?? hasher.finalize()
+            b.setDigest(link, lastOffset + oldLength)
             offset = 0
             while offset < b.count {
                 let length = Int(UnsafeRawBufferPointer(b).u32(offset))
@@ -162,7 +177,7 @@ package struct AppendBatch: Sendable {
                 b.setU32(crc, offset + 4)
                 offset += length
             }
-            return chain
+            return link
         }
     }
 }

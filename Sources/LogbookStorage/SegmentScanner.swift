@@ -45,6 +45,14 @@ package struct BatchView {
 
     /// Extends `chain` over this batch per the chain rule, returning the recomputed chain hash.
     package func recomputeChain(from chain: SHA256Digest) -> SHA256Digest {
+        let firstLength = Int(bytes.u32(0))
+        if firstLength == bytes.count {
+            // One record: the whole link is one short message (see SHA256.hash(_:_:_:)).
+            return chain.withUnsafeBytes { c in
+                SHA256.hash(c, UnsafeRawBufferPointer(rebasing: bytes[0..<4]),
+                            UnsafeRawBufferPointer(rebasing: bytes[8..<(firstLength - LogFormat.chainSize)]))
+            }
+        }
         var hasher = SHA256()
         hasher.update(chain)
         var p = 0

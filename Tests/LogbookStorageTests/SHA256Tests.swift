@@ -189,3 +189,32 @@ struct SHA256DigestTests {
         #expect(Set([SHA256Digest.zero, SHA256.hash([UInt8]()), SHA256Digest.zero]).count == 2)
     }
 }
+
+@Suite("SHA-256 gathered short messages")
+struct SHA256GatherTests {
+    @Test("hashing three parts in one padded buffer equals streaming them, at every length up to and past the limit")
+    func gatherEqualsStreaming() {
+        var state: UInt64 = 0x5EED
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        for total in 0...300 {
+            let bytes = (0..<total).map { _ in UInt8(truncatingIfNeeded: next()) }
+            let i = total == 0 ? 0 : Int(next() % UInt64(total + 1))
+            let j = i + (total == i ? 0 : Int(next() % UInt64(total - i + 1)))
+            bytes.withUnsafeBytes { b in
+                let gathered = SHA256.hash(UnsafeRawBufferPointer(rebasing: b[0..<i]),
+                                           UnsafeRawBufferPointer(rebasing: b[i..<j]),
+                                           UnsafeRawBufferPointer(rebasing: b[j...]))
+                #expect(gathered == SHA256.hash(b), "length \(total) split \(i)/\(j)")
+                var soft = SHA256(forcingSoftware: true)
+                soft.update(b)
+                #expect(gathered == soft.finalize(), "length \(total) against software")
+            }
+        }
+    }
+}

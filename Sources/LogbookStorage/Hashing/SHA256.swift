@@ -110,7 +110,7 @@ package struct SHA256: Sendable {
     /// True when the CPU has the SHA extensions (plus SSE4.1/SSSE3).
     package static let isHardwareAccelerated: Bool = logbook_cpu_has_sha_ni() != 0
 
-    private static let initialState: State = (
+    static let initialState: State = (
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a,
         0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19)
 
@@ -281,4 +281,40 @@ package struct SHA256: Sendable {
         0x19a4_c116, 0x1e37_6c08, 0x2748_774c, 0x34b0_bcb5, 0x391c_0cb3, 0x4ed8_aa4a, 0x5b9c_ca4f, 0x682e_6ff3,
         0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
     ]
+}
+
+extension SHA256 {
+    /// The most bytes ``hash(_:_:_:)`` takes in one padded buffer (four blocks less the padding).
+    static let gatherLimit = 4 * 64 - 9
+
+    /// SHA-256 of the concatenation `a || b || c`, for short messages: one copy into a padded stack buffer and a
+    /// single call of the compression function for all its blocks (the hash chain of a one-record batch is a
+    /// ~160-byte message; three separate one-block calls cost more than the hashing). Longer messages stream.
+    package static func hash(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer,
+                             _ c: UnsafeRawBufferPointer) -> SHA256Digest {
+        let total = a.count + b.count + c.count
+        guard total <= gatherLimit else {
+            var h = SHA256()
+            h.update(a)
+            h.update(b)
+            h.update(c)
+            return h.finalize()
+        }
+        return withUnsafeTemporaryAllocation(byteCount: 256, alignment: 16) { buffer in
+            let base = buffer.baseAddress!
+            var n = 0
+            for part in [a, b, c] where part.count > 0 {
+                (base + n).copyMemory(from: part.baseAddress!, byteCount: part.count)
+                n += part.count
+            }
+            buffer[n] = 0x80
+            let blocks = (n + 9 + 63) / 64
+            let end = blocks * 64
+            (base + n + 1).initializeMemory(as: UInt8.self, repeating: 0, count: end - 8 - n - 1)
+            buffer.storeBytes(of: (UInt64(total) &* 8).bigEndian, toByteOffset: end - 8, as: UInt64.self)
+            var state = SHA256.initialState
+            SHA256.compress(&state, UnsafeRawPointer(base), blocks: blocks, hardware: isHardwareAccelerated)
+            return SHA256Digest(state: state)
+        }
+    }
 }
