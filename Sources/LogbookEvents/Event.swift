@@ -120,6 +120,14 @@ public struct PromotionPolicy: Equatable, Sendable {
     /// The approver must not be the one who asked for the promotion.
     public var separateApprover: Bool
 
+    /// Compares doubles bit for bit (a NaN value equals itself), as ``MetricPoint`` does.
+    public static func == (a: PromotionPolicy, b: PromotionPolicy) -> Bool {
+        func same(_ x: Double?, _ y: Double?) -> Bool { x?.bitPattern == y?.bitPattern }
+        return a.metric == b.metric && a.lowerIsBetter == b.lowerIsBetter && same(a.minimum, b.minimum)
+            && same(a.improvementPercent, b.improvementPercent) && same(a.maxLatencyMs, b.maxLatencyMs)
+            && a.requiresApproval == b.requiresApproval && a.separateApprover == b.separateApprover
+    }
+
     /// Makes a policy.
     public init(metric: String, lowerIsBetter: Bool = false, minimum: Double? = nil, improvementPercent: Double? = nil,
                 maxLatencyMs: Double? = nil, requiresApproval: Bool = false, separateApprover: Bool = false) {
@@ -163,6 +171,14 @@ public struct PromotionEvaluation: Equatable, Sendable {
     public var decision: PromotionDecision
     /// Why, in words (e.g. "improvement 1.2% is below the required 2%").
     public var explanation: String
+
+    /// Compares doubles bit for bit (a NaN value equals itself), as ``MetricPoint`` does.
+    public static func == (a: PromotionEvaluation, b: PromotionEvaluation) -> Bool {
+        func same(_ x: Double?, _ y: Double?) -> Bool { x?.bitPattern == y?.bitPattern }
+        return same(a.challengerValue, b.challengerValue) && a.champion == b.champion
+            && same(a.championValue, b.championValue) && same(a.improvementPercent, b.improvementPercent)
+            && same(a.latencyMs, b.latencyMs) && a.decision == b.decision && a.explanation == b.explanation
+    }
 
     /// Makes an evaluation.
     public init(challengerValue: Double?, champion: Int?, championValue: Double?, improvementPercent: Double?,

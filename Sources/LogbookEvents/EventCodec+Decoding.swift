@@ -1,0 +1,139 @@
+// The fields of each case, current versions: the mirror of EventCodec+Encoding.swift.
+extension EventCodec {
+    static func decodeFields(_ type: EventType, _ r: inout BinaryReader) throws(CodecError) -> Event {
+        switch type {
+        case .experimentCreated:
+            let id = try r.int(); let name = try r.string()
+            return .experimentCreated(id: id, name: name, tags: try r.keyValues())
+        case .experimentRenamed:
+            let id = try r.int()
+            return .experimentRenamed(id: id, name: try r.string())
+        case .experimentDeleted:
+            return .experimentDeleted(id: try r.int())
+        case .experimentRestored:
+            return .experimentRestored(id: try r.int())
+        case .runStarted:
+            let run = try r.int(); let id = try r.string(); let experiment = try r.int(); let name = try r.string()
+            let parent = try r.optionalInt(); let tags = try r.keyValues(); let source = try r.optionalString()
+            return .runStarted(run: run, id: id, experiment: experiment, name: name, parent: parent, tags: tags,
+                               source: source, gitCommit: try r.optionalString())
+        case .paramsLogged:
+            let run = try r.int()
+            return .paramsLogged(run: run, params: try r.keyValues())
+        case .metricsLogged:
+            let run = try r.int()
+            return .metricsLogged(run: run, series: try decodeSeries(&r))
+        case .tagsSet:
+            let run = try r.int()
+            return .tagsSet(run: run, tags: try r.keyValues())
+        case .tagsDeleted:
+            let run = try r.int()
+            return .tagsDeleted(run: run, keys: try r.strings())
+        case .artifactRecorded:
+            let run = try r.int(); let path = try r.string(); let size = try r.zigzag()
+            return .artifactRecorded(run: run, path: path, size: size, sha256: try r.string())
+        case .datasetLinked:
+            let run = try r.int(); let name = try r.string()
+            return .datasetLinked(run: run, name: name, digest: try r.string())
+        case .runEnded:
+            let run = try r.int()
+            return .runEnded(run: run, status: try r.enumValue(RunStatus.self, "run status"))
+        case .runDeleted:
+            return .runDeleted(run: try r.int())
+        case .runRestored:
+            return .runRestored(run: try r.int())
+        case .modelCreated:
+            let model = try r.int(); let name = try r.string(); let description = try r.optionalString()
+            let owner = try r.optionalString(); let purpose = try r.optionalString()
+            return .modelCreated(model: model, name: name, description: description, owner: owner, purpose: purpose,
+                                 riskTier: try r.enumValue(RiskTier.self, "risk tier"))
+        case .modelUpdated:
+            let model = try r.int(); let description = try r.optionalString(); let owner = try r.optionalString()
+            let purpose = try r.optionalString(); let riskTier = try r.optionalEnum(RiskTier.self, "risk tier")
+            return .modelUpdated(model: model, description: description, owner: owner, purpose: purpose,
+                                 riskTier: riskTier,
+                                 validation: try r.optionalEnum(ValidationStatus.self, "validation status"))
+        case .modelDeleted:
+            return .modelDeleted(model: try r.int())
+        case .modelRestored:
+            return .modelRestored(model: try r.int())
+        case .versionRegistered:
+            let model = try r.int(); let version = try r.int(); let run = try r.int()
+            let artifactPath = try r.optionalString(); let artifactSHA256 = try r.optionalString()
+            let parent = try r.optionalInt(); let description = try r.optionalString()
+            let datasets = try r.keyValues()
+            return .versionRegistered(model: model, version: version, run: run, artifactPath: artifactPath,
+                                      artifactSHA256: artifactSHA256, parent: parent, description: description,
+                                      datasets: datasets, metrics: try r.keyValues())
+        case .stageChanged:
+            let model = try r.int(); let version = try r.int()
+            let from = try r.enumValue(Stage.self, "stage"); let to = try r.enumValue(Stage.self, "stage")
+            return .stageChanged(model: model, version: version, from: from, to: to, archived: try r.ints())
+        case .aliasSet:
+            let model = try r.int(); let alias = try r.string()
+            return .aliasSet(model: model, alias: alias, version: try r.int())
+        case .aliasRemoved:
+            let model = try r.int()
+            return .aliasRemoved(model: model, alias: try r.string())
+        case .policySet:
+            let model = try r.int(); let metric = try r.string()
+            let flags = try r.flags(allowed: PolicyFlag.all)
+            let minimum = try r.optionalDouble(); let improvement = try r.optionalDouble()
+            let policy = PromotionPolicy(metric: metric, lowerIsBetter: flags & PolicyFlag.lowerIsBetter != 0,
+                                         minimum: minimum, improvementPercent: improvement,
+                                         maxLatencyMs: try r.optionalDouble(),
+                                         requiresApproval: flags & PolicyFlag.requiresApproval != 0,
+                                         separateApprover: flags & PolicyFlag.separateApprover != 0)
+            return .policySet(model: model, policy: policy)
+        case .promotionEvaluated:
+            let model = try r.int(); let version = try r.int()
+            let challengerValue = try r.optionalDouble(); let champion = try r.optionalInt()
+            let championValue = try r.optionalDouble(); let improvement = try r.optionalDouble()
+            let latency = try r.optionalDouble()
+            let decision = try r.enumValue(PromotionDecision.self, "promotion decision")
+            let evaluation = PromotionEvaluation(challengerValue: challengerValue, champion: champion,
+                                                 championValue: championValue, improvementPercent: improvement,
+                                                 latencyMs: latency, decision: decision, explanation: try r.string())
+            return .promotionEvaluated(model: model, version: version, evaluation: evaluation)
+        case .promotionApproved:
+            let model = try r.int()
+            return .promotionApproved(model: model, version: try r.int())
+        case .promotionRejected:
+            let model = try r.int()
+            return .promotionRejected(model: model, version: try r.int())
+        case .rollbackPerformed:
+            let model = try r.int(); let toTime = try r.optionalZigzag()
+            return .rollbackPerformed(model: model, toTime: toTime, toSequence: try r.optionalVarint())
+        }
+    }
+
+    /// The mirror of ``encodeSeries(_:_:)``. (EventCodec+Metrics.swift walks the same layout without allocating.)
+    static func decodeSeries(_ r: inout BinaryReader) throws(CodecError) -> [MetricSeries] {
+        let seriesCount = try r.count(minimumElementSize: MetricsLayout.minimumSeriesSize)
+        var series: [MetricSeries] = []
+        series.reserveCapacity(seriesCount)
+        for _ in 0..<seriesCount {
+            let key = try r.string()
+            let n = try r.count(minimumElementSize: MetricsLayout.minimumPointSize)
+            var points: [MetricPoint] = []
+            points.reserveCapacity(n)
+            var step: Int64 = 0
+            var time: Int64 = 0
+            for _ in 0..<n {
+                step = step &+ (try r.zigzag())
+                time = time &+ (try r.zigzag())
+                points.append(MetricPoint(step: step, value: try r.double(), time: time))
+            }
+            series.append(MetricSeries(key: key, points: points))
+        }
+        return series
+    }
+}
+
+/// Sizes used to check counts in `metrics.logged` against the bytes left.
+enum MetricsLayout {
+    /// An empty key (1) and a zero point count (1).
+    static let minimumSeriesSize = 2
+    /// One-byte step and time deltas and the 8-byte value.
+    static let minimumPointSize = 10
+}
