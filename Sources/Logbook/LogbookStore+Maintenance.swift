@@ -113,3 +113,15 @@ extension LogbookStore {
         } catch { throw wrap(error) }
     }
 }
+
+extension LogbookStore {
+    /// The state from a replay of the whole log up to `through`, ignoring snapshots (what `check` compares with).
+    package static func loadStateIgnoringSnapshots(at path: String, through: UInt64 = .max) throws(LogbookError) -> LogbookState {
+        var state = LogbookState()
+        do {
+            let reader = try LogReader(at: path)
+            try replay(reader: reader, into: &state, through: through)
+        } catch { throw wrap(error) }
+        return state
+    }
+}
