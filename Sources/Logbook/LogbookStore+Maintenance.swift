@@ -76,6 +76,10 @@ extension LogbookStore {
             do { try Self.replay(reader: reader, into: &replayed, through: s) } catch { throw Self.wrap(error) }
             let snapshot: Snapshot
             do { snapshot = try snapshots.read(sequence: s) } catch { throw Self.wrap(error) }
+            guard try chainAfter(s) == snapshot.chain else {
+                throw LogbookError(.integrity, "Snapshot \(snapshots.path(for: s)) records another chain hash than the "
+                                   + "log at sequence \(s): it belongs to another history; remove it")
+            }
             guard snapshot.payload == StateCodec.encode(replayed) else {
                 throw LogbookError(.integrity, "Snapshot \(snapshots.path(for: s)) does not equal a replay of the log "
                                    + "up to sequence \(s); remove it (the store falls back to an older one or a replay)")
@@ -87,6 +91,10 @@ extension LogbookStore {
             throw LogbookError(.integrity, "The state loaded at open does not equal a full replay of the log")
         }
         return CheckReport(verify: verify, snapshotsChecked: checked)
+    }
+
+    private func chainAfter(_ sequence: UInt64) throws(LogbookError) -> SHA256Digest? {
+        do { return try reader.storedChain(after: sequence) } catch { throw Self.wrap(error) }
     }
 
     /// Writes a snapshot, then moves the segments it covers to the archive (kept, verified, used by `--at`).

@@ -142,14 +142,25 @@ public final class LogbookStore {
         var state = LogbookState()
         var snapshotSequence: UInt64 = 0
         do {
-            let found = try snapshots.newestValid(atOrBefore: upTo)
-            warnings = found.warnings
-            if let snapshot = found.snapshot {
+            // The newest snapshot that checks out and belongs to this log: the chain hash the log stores after its
+            // sequence number must be the one the snapshot recorded (a snapshot past a repair cut, or from
+            // another store, is not trusted).
+            for s in try snapshots.sequences().reversed() where s <= upTo {
+                let snapshot: Snapshot
+                do { snapshot = try snapshots.read(sequence: s) } catch let e as StorageError where e.code != .io {
+                    warnings.append("Skipped a damaged snapshot: \(e)")
+                    continue
+                }
+                guard try reader.storedChain(after: s) == snapshot.chain else {
+                    warnings.append("Skipped snapshot \(snapshots.path(for: s)): it does not match this log at sequence \(s)")
+                    continue
+                }
                 do {
                     state = try StateCodec.decode(snapshot.payload)
-                    snapshotSequence = snapshot.sequence
+                    snapshotSequence = s
+                    break
                 } catch {
-                    warnings.append("Skipped snapshot \(snapshot.sequence): its state does not decode (\(error)); replaying instead")
+                    warnings.append("Skipped snapshot \(s): its state does not decode (\(error)); replaying instead")
                     state = LogbookState()
                 }
             }

@@ -52,7 +52,7 @@ extension UnsafeRawBufferPointer {
     @inline(__always) func u32(_ at: Int) -> UInt32 { UInt32(littleEndian: loadUnaligned(fromByteOffset: at, as: UInt32.self)) }
     @inline(__always) func u64(_ at: Int) -> UInt64 { UInt64(littleEndian: loadUnaligned(fromByteOffset: at, as: UInt64.self)) }
     @inline(__always) func i64(_ at: Int) -> Int64 { Int64(littleEndian: loadUnaligned(fromByteOffset: at, as: Int64.self)) }
-    @inline(__always) func digest(_ at: Int) -> SHA256Digest { SHA256Digest(bytes: self[at..<(at + 32)]) }
+    @inline(__always) func digest(_ at: Int) -> SHA256Digest { SHA256Digest(loading: self, at: at) }
 }
 
 extension UnsafeMutableRawBufferPointer {

@@ -122,6 +122,18 @@ package final class LogReader {
         return result
     }
 
+    /// The chain hash stored after the batch that ends at `sequence`, or nil when no batch of this log ends there
+    /// (the record does not exist, or is inside a batch). Sequence 0 gives the first segment's start chain.
+    package func storedChain(after sequence: UInt64) throws -> SHA256Digest? {
+        if sequence + 1 == segments[0].base { return segments[0].header.startChain }
+        var chain: SHA256Digest?
+        try forEachBatch(from: sequence) { batch in
+            if batch.lastSequence == sequence { chain = batch.storedChain }
+            return false
+        }
+        return chain
+    }
+
     /// Sequence number of the newest record whose timestamp is at most `timestamp` (0 when none is).
     ///
     /// - Complexity: O(log n): a binary search over segments (their headers hold the time their predecessor

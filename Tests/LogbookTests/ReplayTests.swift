@@ -134,6 +134,28 @@ struct ReplayTests {
         #expect(e?.code == .integrity)
     }
 
+    @Test("a snapshot from another history is not trusted at open, and check names it")
+    func foreignSnapshot() throws {
+        let a = try TestStore()
+        let b = try TestStore()
+        randomHistory(a, seed: 15, steps: 80)
+        randomHistory(b, seed: 16, steps: 80)
+        let n = min(a.store.state.lastSequence, b.store.state.lastSequence)
+        let expected = try fullReplay(b)
+        // A snapshot of A's state, filed under a sequence number where B's log has a batch boundary.
+        var boundary: UInt64 = 0
+        try b.store.forEachEvent { e in if e.sequence <= n { boundary = e.sequence }; return true }
+        try a.store.snapshots.write(.init(sequence: boundary, timestamp: 0, chain: try a.store.digest().chain,
+                                          payload: StateCodec.encode(a.store.state)))
+        let stolen = readFile(a.store.snapshots.path(for: boundary))
+        writeFile(b.store.snapshots.path(for: boundary), stolen)
+        try b.reopen()
+        #expect(b.store.warnings.contains { $0.contains("does not match this log") })
+        #expect(StateCodec.encode(b.store.state) == StateCodec.encode(expected))
+        let e = #expect(throws: LogbookError.self) { _ = try b.store.check() }
+        #expect(e?.code == .integrity)
+    }
+
     @Test("a snapshot that does not match the log is caught by check")
     func lyingSnapshot() throws {
         let t = try TestStore()
@@ -142,7 +164,7 @@ struct ReplayTests {
         lie.experiments.append(Experiment(id: 99, name: "forged", tags: [], createdTime: 0))
         lie.experimentEvents.append([])
         try t.store.snapshots.write(.init(sequence: t.store.state.lastSequence, timestamp: t.store.state.lastTimestamp,
-                                          chain: .zero, payload: StateCodec.encode(lie)))
+                                          chain: try t.store.digest().chain, payload: StateCodec.encode(lie)))
         let e = #expect(throws: LogbookError.self) { _ = try t.store.check() }
         #expect(e?.message.contains("does not equal a replay") == true)
     }

@@ -27,6 +27,15 @@ package struct SHA256Digest: Hashable, Sendable, CustomStringConvertible {
             w3: UInt64(s.6) << 32 | UInt64(s.7))
     }
 
+    /// Loads a digest from 32 bytes at `offset` of a raw buffer (the caller checked the bounds).
+    @inline(__always)
+    package init(loading buffer: UnsafeRawBufferPointer, at offset: Int) {
+        self.init(w0: UInt64(bigEndian: buffer.loadUnaligned(fromByteOffset: offset, as: UInt64.self)),
+                  w1: UInt64(bigEndian: buffer.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)),
+                  w2: UInt64(bigEndian: buffer.loadUnaligned(fromByteOffset: offset + 16, as: UInt64.self)),
+                  w3: UInt64(bigEndian: buffer.loadUnaligned(fromByteOffset: offset + 24, as: UInt64.self)))
+    }
+
     /// Creates a digest from exactly 32 bytes.
     package init(bytes: some Collection<UInt8>) {
         precondition(bytes.count == 32, "SHA256Digest requires exactly 32 bytes")
@@ -303,10 +312,13 @@ extension SHA256 {
         return withUnsafeTemporaryAllocation(byteCount: 256, alignment: 16) { buffer in
             let base = buffer.baseAddress!
             var n = 0
-            for part in [a, b, c] where part.count > 0 {
-                (base + n).copyMemory(from: part.baseAddress!, byteCount: part.count)
+            @inline(__always) func put(_ part: UnsafeRawBufferPointer) {
+                if part.count > 0 { (base + n).copyMemory(from: part.baseAddress!, byteCount: part.count) }
                 n += part.count
             }
+            put(a)
+            put(b)
+            put(c)
             buffer[n] = 0x80
             let blocks = (n + 9 + 63) / 64
             let end = blocks * 64

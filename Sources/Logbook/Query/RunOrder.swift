@@ -1,0 +1,82 @@
+/// A run order in MLflow's `order_by` syntax: comma-separated keys, each a field as in ``RunFilter``
+/// (`metrics.acc`, `params.x`, `tags.t`, `attributes.start_time`, or an attribute name alone) and an optional
+/// `ASC` (the default) or `DESC`: `metrics.acc DESC, params.lr`.
+///
+/// Metrics and times sort as numbers (NaN after every number), params, tags and the other attributes as
+/// strings. Runs lacking a key's value sort after the runs that have one, in either direction. Ties are broken
+/// as MLflow does: newest start time first, then run id ascending.
+public struct RunOrder: Sendable {
+    struct Key: Sendable {
+        var field: RunField
+        var descending: Bool
+    }
+
+    /// The keys, most significant first.
+    let keys: [Key]
+
+    /// Parses an order; an empty one leaves only the tie-breakers (newest first).
+    /// - Throws: `.usage` naming the character position and what was expected there.
+    public init(parsing text: String) throws(LogbookError) {
+        var s = QueryScanner(text, what: "order-by")
+        var keys: [Key] = []
+        s.skipSpaces()
+        if s.atEnd {
+            self.keys = []
+            return
+        }
+        while true {
+            let (field, _) = try s.field()
+            s.skipSpaces()
+            var descending = false
+            if s.keyword("desc") {
+                descending = true
+            } else {
+                _ = s.keyword("asc")
+            }
+            keys.append(Key(field: field, descending: descending))
+            s.skipSpaces()
+            if s.atEnd { break }
+            guard s.scalars[s.i] == "," else {
+                throw s.error("expected ASC, DESC, ',' or the end of the order-by, found \(s.found())")
+            }
+            s.i += 1
+            s.skipSpaces()
+            if s.atEnd { throw s.error("expected a field after ',', found the end of the order-by") }
+        }
+        self.keys = keys
+    }
+
+    /// `runs` in this order.
+    /// - Complexity: O(n log n) comparisons after one lookup per run and key.
+    public func sort(_ runs: [Run], in state: LogbookState) -> [Run] {
+        let values: [[RunField.Value?]] = runs.map { run in keys.map { $0.field.value(of: run, in: state) } }
+        let order = runs.indices.sorted { a, b in
+            for (k, key) in keys.enumerated() {
+                let c = Self.compare(values[a][k], values[b][k], descending: key.descending)
+                if c != 0 { return c < 0 }
+            }
+            if runs[a].startTime != runs[b].startTime { return runs[a].startTime > runs[b].startTime }
+            if runs[a].id != runs[b].id { return runs[a].id < runs[b].id }
+            return runs[a].ordinal < runs[b].ordinal
+        }
+        return order.map { runs[$0] }
+    }
+
+    /// -1 when `x` sorts first, 1 when `y` does, 0 for a tie. Missing values and NaN go last in both directions.
+    static func compare(_ x: RunField.Value?, _ y: RunField.Value?, descending: Bool) -> Int {
+        switch (x, y) {
+        case (nil, nil): return 0
+        case (nil, _): return 1
+        case (_, nil): return -1
+        case let (.number(a)?, .number(b)?):
+            if a.isNaN || b.isNaN { return a.isNaN == b.isNaN ? 0 : (a.isNaN ? 1 : -1) }
+            if a == b { return 0 }
+            return (a < b) != descending ? -1 : 1
+        case let (.string(a)?, .string(b)?):
+            if a == b { return 0 }
+            return (a < b) != descending ? -1 : 1
+        case (.number?, .string?): return -1
+        case (.string?, .number?): return 1
+        }
+    }
+}
