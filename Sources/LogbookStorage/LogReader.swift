@@ -201,13 +201,9 @@ package final class LogReader {
         var sequence = entry?.sequence ?? segment.base
         var floor = entry?.timestamp ?? segment.header.previousTimestamp
         for attempt in 0..<3 {
-            let outcome: SegmentScanner.Outcome
-            do {
-                outcome = try scanner.scan(file, from: start, to: size, expectedSequence: sequence,
+            // Errors thrown by `body` pass through unchanged.
+            let outcome = try scanner.scan(file, from: start, to: size, expectedSequence: sequence,
                                            minimumTimestamp: floor, segment: segment.base, body)
-            } catch let e as StorageError { throw e } catch {
-                throw StorageError(.io, "Reading the log failed: \(error)", path: segment.path)
-            }
             switch outcome.stop {
             case .clean:
                 return outcome.nextSequence

@@ -1,6 +1,7 @@
 import Foundation
 @testable import Logbook
 import LogbookEvents
+import LogbookStorage
 import LogbookTestSupport
 import Testing
 
@@ -241,5 +242,24 @@ struct ReplayTests {
         let e = #expect(throws: LogbookError.self) { _ = try s.auditEvents(AuditQuery(entity: .model("ghost"))) }
         #expect(e?.code == .notFound)
         #expect(throws: LogbookError.self) { _ = try EntityReference(parsing: "nonsense") }
+    }
+}
+
+@Suite("Replay refuses what it cannot read")
+struct UnknownEventTests {
+    @Test("an event type from a newer writer stops the open with a clear error naming it, never a silent skip")
+    func unknownType() throws {
+        let t = try TestStore()
+        try t.store.createExperiment(name: "e", t.ctx())
+        try t.store.close()
+        let log = try SegmentedLog.open(at: t.dir.path + "/store")
+        var batch = AppendBatch()
+        batch.add(type: 999, payload: [1, 0, 0])
+        try log.append(&batch)
+        try log.close()
+        let e = #expect(throws: LogbookError.self) { _ = try LogbookStore(at: t.dir.path + "/store", writable: false) }
+        #expect(e?.code == .integrity)
+        #expect(e?.message.contains("event 2") == true)
+        #expect(e?.message.contains("999") == true)
     }
 }
