@@ -1,21 +1,9 @@
 import LogbookStorage
+import LogbookTestSupport
 import Testing
 
-/// Deterministic SplitMix64 generator for reproducible random cases.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func bytes(_ count: Int) -> [UInt8] {
-        (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) }
-    }
-}
+/// The suites' deterministic generator (SplitMix64, from the test support library).
+typealias SplitMix64 = SeededGenerator
 
 /// Bit-at-a-time reference CRC-32C, independent of both implementations.
 func referenceCRC32C(_ bytes: some Sequence<UInt8>) -> UInt32 {

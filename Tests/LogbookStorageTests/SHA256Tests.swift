@@ -1,4 +1,5 @@
 import LogbookStorage
+import LogbookTestSupport
 import Testing
 
 enum SHAPath: String, CaseIterable, CustomTestStringConvertible, Sendable {
@@ -194,14 +195,8 @@ struct SHA256DigestTests {
 struct SHA256GatherTests {
     @Test("hashing three parts in one padded buffer equals streaming them, at every length up to and past the limit")
     func gatherEqualsStreaming() {
-        var state: UInt64 = 0x5EED
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var g = SeededGenerator(seed: 0x5EED)
+        func next() -> UInt64 { g.next() }
         for total in 0...300 {
             let bytes = (0..<total).map { _ in UInt8(truncatingIfNeeded: next()) }
             let i = total == 0 ? 0 : Int(next() % UInt64(total + 1))
