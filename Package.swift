@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "LogbookTestSupport", dependencies: ["LogbookStorage"], path: "Tests/LogbookTestSupport"),
         .testTarget(name: "LogbookTests", dependencies: ["Logbook", "LogbookEvents", "LogbookStorage", "LogbookTestSupport"]),
         .testTarget(name: "LogbookCLITests", dependencies: ["LogbookCLI", "Logbook", "LogbookTestSupport", "logbook"]),
-        .testTarget(name: "LogbookStatsTests", dependencies: ["LogbookStats", "LogbookStorage"]),
+        .testTarget(name: "LogbookStatsTests", dependencies: ["LogbookStats", "LogbookStorage", "LogbookTestSupport"]),
         .testTarget(name: "LogbookEventsTests", dependencies: ["LogbookEvents", "LogbookTestSupport"]),
         .testTarget(name: "LogbookStorageTests", dependencies: ["LogbookStorage", "LogbookTestSupport", "logbook-testtool"]),
     ],
