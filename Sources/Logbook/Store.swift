@@ -216,7 +216,7 @@ public final class LogbookStore {
         guard log != nil else { throw LogbookError(.failure, "The store was opened read-only") }
         let newest = pending?.lastTime ?? state.lastTimestamp
         if let time, time < newest {
-            throw LogbookError(.usage, "The time \(Timestamp.iso(time)) is earlier than the newest event "
+            throw LogbookError(.refused, "The time \(Timestamp.iso(time)) is earlier than the newest event "
                                + "(\(Timestamp.iso(newest))); timestamps never go back")
         }
         if pending != nil {

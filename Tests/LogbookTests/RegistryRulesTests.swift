@@ -138,6 +138,20 @@ struct RegistryRulesTests {
         #expect(s.state.model(named: "m")!.versions.map(\.stage) == [.archived, .none, .production, .none])
     }
 
+    @Test("a champion whose metric is NaN does not block a challenger")
+    func nanChampion() throws {
+        let t = try registryStore()
+        let s = t.store
+        try s.logToRun("r4", metrics: [series("loss", [.nan])], t.ctx())
+        try s.logToRun("r2", metrics: [series("loss", [0.3])], t.ctx())
+        try s.registerVersion(model: "m", run: "r4", t.ctx())
+        try s.registerVersion(model: "m", run: "r2", t.ctx())
+        try s.setStage(model: "m", version: 1, stage: .production, t.ctx("legacy"))
+        try s.setPolicy(model: "m", PromotionPolicy(metric: "loss", lowerIsBetter: true, improvementPercent: 5), t.ctx())
+        let e = try s.promote(model: "m", version: 2, t.ctx())
+        #expect(e.decision == .promoted && e.champion == 1 && e.championValue == nil)
+    }
+
     @Test("with approval required a passing promotion waits; the requester cannot approve when a separate approver is required")
     func approvals() throws {
         let t = try registryStore()

@@ -133,7 +133,7 @@ struct TrackingRulesTests {
     func timeNeverGoesBack() throws {
         let t = try TestStore()
         try t.store.createExperiment(name: "e", t.ctx())
-        expectRefusal(t, .usage, "never go back") {
+        expectRefusal(t, .refused, "never go back") {
             try t.store.createExperiment(name: "f", WriteContext(actor: "a", time: t.now - 1))
         }
     }

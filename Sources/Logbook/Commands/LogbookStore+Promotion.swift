@@ -49,7 +49,9 @@ extension LogbookStore {
         }
         let challenger = metric(v.run, policy.metric)
         let champion = m.production
-        let championValue = champion.flatMap { metric($0.run, policy.metric) }
+        // A champion without a usable value (missing or NaN) cannot be compared: the challenger is judged on the
+        // policy's other rules alone.
+        let championValue = champion.flatMap { metric($0.run, policy.metric) }.flatMap { $0.isNaN ? nil : $0 }
         var improvement: Double?
         if let c = challenger, let b = championValue, b != 0, c.isFinite, b.isFinite {
             improvement = (policy.lowerIsBetter ? (b - c) : (c - b)) / abs(b) * 100

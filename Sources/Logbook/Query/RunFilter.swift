@@ -260,12 +260,12 @@ struct QueryScanner {
     /// What sits at the cursor, for messages.
     func found() -> String {
         guard !atEnd else { return "the end of the \(what)" }
+        guard Self.isWordScalar(scalars[i]) else { return "'\(scalars[i])'" }
         var word = ""
         var k = i
-        while k < scalars.count, !scalars[k].properties.isWhitespace, word.unicodeScalars.count < 16 {
+        while k < scalars.count, Self.isWordScalar(scalars[k]), word.unicodeScalars.count < 32 {
             word.unicodeScalars.append(scalars[k])
             k += 1
-            if !Self.isWordScalar(scalars[k - 1]) { break }
         }
         return "'\(word)'"
     }

@@ -1,0 +1,110 @@
+import Logbook
+import LogbookEvents
+import LogbookStorage
+
+/// audit log, digest, verify.
+enum AuditCommands {
+    static func log(_ inv: Invocation) throws(LogbookError) -> Int32 {
+        var query = AuditQuery()
+        if let e = inv.value("--entity") { query.entity = try EntityReference(parsing: e) }
+        query.actor = inv.value("--actor")
+        query.since = try inv.timeOption("--since")
+        query.until = try inv.timeOption("--until")
+        query.limit = try inv.countOption("--limit")
+        let s = inv.state
+        let events = try inv.store.auditEvents(query, in: inv.pastState)
+        if inv.json {
+            for e in events { inv.line(External.exportLine(e, s).rendered()) }
+            return 0
+        }
+        var t = Table(["SEQ", "TIME", "ACTOR", "TYPE", "DETAILS", "REASON"], rightAligned: [0])
+        for e in events {
+            let line = External.exportLine(e, s)
+            var type = "-"
+            if case .string(let name)? = line["type"] { type = name }
+            t.add([String(e.sequence), Human.time(e.timestamp), e.actor, type, details(line["data"]), e.reason ?? "-"])
+        }
+        inv.out(t.render())
+        return 0
+    }
+
+    /// An event's data, compact and cut to a readable length.
+    static func details(_ data: JSON?) -> String {
+        guard let data else { return "-" }
+        var text: String
+        if case .object(let members) = data {
+            text = members.map { "\($0.key)=\(compact($0.value))" }.joined(separator: " ")
+        } else {
+            text = data.rendered()
+        }
+        if text.count > 96 { text = String(text.prefix(95)) + "…" }
+        return text.isEmpty ? "-" : text
+    }
+
+    private static func compact(_ v: JSON) -> String {
+        if case .string(let s) = v { return s }
+        return v.rendered()
+    }
+
+    static func digest(_ inv: Invocation) throws(LogbookError) -> Int32 {
+        let store = inv.store
+        let d = try store.digest()
+        let time: Int64? = d.sequence == 0 ? nil : (d.sequence == store.state.lastSequence ? store.state.lastTimestamp : nil)
+        if inv.json {
+            inv.printJSON(.object([JSONMember("seq", .int(Int64(d.sequence))), JSONMember("time", Render.time(time)),
+                                   JSONMember("hash", .string(d.chain.hex))]))
+        } else {
+            inv.out(Table.keyValues([
+                ("seq", String(d.sequence)),
+                ("time", time.map(Timestamp.iso) ?? "-"),
+                ("hash", d.chain.hex),
+                ("digest", "\(d.sequence):\(d.chain.hex)"),
+            ]))
+            inv.message("Keep the digest somewhere else; later, 'logbook audit verify --digest \(d.sequence):\(d.chain.hex)' proves the log up to \(d.sequence) is unchanged")
+        }
+        return 0
+    }
+
+    static func verify(_ inv: Invocation) throws(LogbookError) -> Int32 {
+        var digest: LogDigest?
+        if let text = inv.value("--digest") {
+            guard let d = LogDigest(parsing: text) else {
+                throw LogbookError(.usage, "--digest '\(text)' is not N:HEX (a sequence number, a colon, 64 hex digits); "
+                                   + "'logbook audit digest' prints one")
+            }
+            digest = d
+        }
+        try inv.requireStore()
+        let report: VerifyReport
+        do {
+            report = try LogReader(at: inv.storePath, io: inv.storeOptions.io).verify(upTo: digest)
+        } catch let e as StorageError {
+            throw LogbookError(e)
+        } catch {
+            throw LogbookError(.failure, "\(error)")
+        }
+        if let digest, !report.matchedDigest {
+            throw LogbookError(.integrity, "The log ends at sequence \(report.digest.sequence), before sequence "
+                               + "\(digest.sequence) of the digest: records were removed")
+        }
+        if inv.json {
+            inv.printJSON(.object([
+                JSONMember("ok", .bool(true)),
+                JSONMember("records", .int(Int64(report.records))),
+                JSONMember("batches", .int(Int64(report.batches))),
+                JSONMember("segments", .int(Int64(report.segments))),
+                JSONMember("first_seq", .int(Int64(report.firstSequence))),
+                JSONMember("seq", .int(Int64(report.digest.sequence))),
+                JSONMember("hash", .string(report.digest.chain.hex)),
+                JSONMember("digest_matched", digest == nil ? .null : .bool(report.matchedDigest)),
+            ]))
+        } else {
+            inv.line("OK: \(report.records) records in \(report.batches) batches over \(report.segments) segment(s); "
+                     + "every checksum and the hash chain verify (sequence \(report.firstSequence)...\(report.digest.sequence))")
+            if let digest {
+                inv.line("The log up to sequence \(digest.sequence) is the one digest \(digest.sequence):\(digest.chain.hex.prefix(16))… was taken from")
+            }
+        }
+        return 0
+    }
+}
