@@ -20,7 +20,7 @@ let package = Package(
         // The event catalog and its versioned binary codec; depends on nothing.
         .target(name: "LogbookEvents"),
         // The domain: projections, rules, snapshots, time travel, audit. The library users import.
-        .target(name: "Logbook", dependencies: ["LogbookStorage", "LogbookEvents"]),
+        .target(name: "Logbook", dependencies: ["LogbookStorage", "LogbookEvents", "LogbookStats"]),
         // The command line as a library, so parsing and rendering are testable in-process.
         .target(name: "LogbookCLI", dependencies: ["Logbook", "LogbookStorage", "LogbookEvents"]),
         .executableTarget(name: "logbook", dependencies: ["LogbookCLI"]),
@@ -28,7 +28,7 @@ let package = Package(
         // Child process for crash tests (kill -9 loops); not installed, not part of the product.
         .executableTarget(name: "logbook-testtool", dependencies: ["LogbookStorage"]),
         .target(name: "LogbookTestSupport", dependencies: ["LogbookStorage"], path: "Tests/LogbookTestSupport"),
-        .testTarget(name: "LogbookTests", dependencies: ["Logbook", "LogbookEvents", "LogbookStorage", "LogbookTestSupport"]),
+        .testTarget(name: "LogbookTests", dependencies: ["Logbook", "LogbookEvents", "LogbookStorage", "LogbookStats", "LogbookTestSupport"]),
         .testTarget(name: "LogbookCLITests", dependencies: ["LogbookCLI", "Logbook", "LogbookTestSupport", "logbook"]),
         .testTarget(name: "LogbookStatsTests", dependencies: ["LogbookStats", "LogbookStorage", "LogbookTestSupport"]),
         .testTarget(name: "LogbookEventsTests", dependencies: ["LogbookEvents", "LogbookTestSupport"]),

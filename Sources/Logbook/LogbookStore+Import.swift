@@ -41,6 +41,13 @@ extension LogbookState {
         case let .aliasSet(m, _, v), let .promotionEvaluated(m, v, _), let .promotionApproved(m, v),
              let .promotionRejected(m, v):
             return version(m, v)
+        case let .abTestCreated(t, name, m, variants, _, _, _, _, _, _, _):
+            if t != abTests.count + 1 { return "test ordinal \(t) is not the next one (\(abTests.count + 1))" }
+            if abTest(named: name) != nil { return "an A/B test named '\(name)' exists" }
+            return variants.lazy.compactMap { version(m, $0.version) }.first
+        case let .abTestStarted(t), let .abUnitsAssigned(t, _, _), let .abOutcomesRecorded(t, _), let .abTestStopped(t),
+             let .abTestConcluded(t, _, _):
+            return t >= 1 && t <= abTests.count ? nil : "A/B test \(t) does not exist"
         }
     }
 }

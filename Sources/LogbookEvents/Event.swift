@@ -193,6 +193,58 @@ public struct PromotionEvaluation: Equatable, Sendable {
     }
 }
 
+/// One arm of an A/B test: a name, the model version it serves, and its share of traffic in basis points.
+public struct ABVariant: Equatable, Hashable, Sendable {
+    /// The variant's name (the first variant of a test is its control).
+    public var name: String
+    /// The model version it serves.
+    public var version: Int
+    /// Its share of units, in basis points (the shares of a test sum to 10,000).
+    public var weightBasisPoints: Int
+
+    /// Makes a variant.
+    public init(name: String, version: Int, weightBasisPoints: Int) {
+        self.name = name
+        self.version = version
+        self.weightBasisPoints = weightBasisPoints
+    }
+}
+
+/// A guardrail metric of an A/B test and the direction that counts as harm.
+public struct ABGuardrail: Equatable, Hashable, Sendable {
+    /// The metric key.
+    public var metric: String
+    /// True when an increase is harm (latency, errors); false when a decrease is (revenue).
+    public var higherIsWorse: Bool
+
+    /// Makes a guardrail.
+    public init(metric: String, higherIsWorse: Bool) {
+        self.metric = metric
+        self.higherIsWorse = higherIsWorse
+    }
+}
+
+/// One outcome of an A/B test: a unit, the metric (0 = the primary metric, g = guardrail g), and the value.
+public struct ABOutcome: Equatable, Sendable {
+    /// The unit (user, session, request...).
+    public var unit: String
+    /// 0 for the primary metric, 1... for the guardrails in the test's order.
+    public var metric: Int
+    /// The value: 0 or 1 for a conversion metric, any finite number otherwise.
+    public var value: Double
+
+    /// Makes an outcome.
+    public init(unit: String, metric: Int, value: Double) {
+        self.unit = unit
+        self.metric = metric
+        self.value = value
+    }
+
+    public static func == (a: ABOutcome, b: ABOutcome) -> Bool {
+        a.unit == b.unit && a.metric == b.metric && a.value.bitPattern == b.value.bitPattern
+    }
+}
+
 /// One fact of the domain. Every case is frozen once shipped: change one by adding a new schema version to the
 /// codec (with an upcast from the old one), never by editing what old bytes mean.
 ///
@@ -263,6 +315,24 @@ public enum Event: Equatable, Sendable {
     /// to what they were at `toTime` (sequence `toSequence`). The stage and alias events that restore it follow
     /// in the same batch.
     case rollbackPerformed(model: Int, toTime: Int64?, toSequence: UInt64?)
+
+    // MARK: A/B tests
+    /// A/B test `test` (the next ordinal) was created on a model: variants (the first is the control), the
+    /// primary metric (a conversion metric unless `continuous`), guardrails, the minimum sample per arm, the
+    /// significance level, the assignment salt, and whether decisions use always-valid (sequential) p-values.
+    case abTestCreated(test: Int, name: String, model: Int, variants: [ABVariant], metric: String, continuous: Bool,
+                       guardrails: [ABGuardrail], minimumSample: Int, alpha: Double, salt: String, sequential: Bool)
+    /// A test started taking assignments and outcomes.
+    case abTestStarted(test: Int)
+    /// Units were assigned for the first time: `variants[i]` (an index into the test's variants) for `units[i]`.
+    case abUnitsAssigned(test: Int, units: [String], variants: [Int])
+    /// Outcomes of assigned units were recorded.
+    case abOutcomesRecorded(test: Int, outcomes: [ABOutcome])
+    /// A test stopped taking assignments and outcomes.
+    case abTestStopped(test: Int)
+    /// A test was concluded with a decision (`winner:<variant>`, `no_difference`, ...), and the variant whose
+    /// version was promoted, if any.
+    case abTestConcluded(test: Int, decision: String, promotedVariant: Int?)
 }
 
 /// An event with its envelope: where it sits in the log, when, who did it and why.

@@ -104,6 +104,57 @@ extension EventCodec {
         case .rollbackPerformed:
             let model = try r.int(); let toTime = try r.optionalZigzag()
             return .rollbackPerformed(model: model, toTime: toTime, toSequence: try r.optionalVarint())
+        case .abTestCreated:
+            let test = try r.int(); let name = try r.string(); let model = try r.int()
+            let variantCount = try r.count(minimumElementSize: 3)
+            var variants: [ABVariant] = []
+            variants.reserveCapacity(variantCount)
+            for _ in 0..<variantCount {
+                let name = try r.string(); let version = try r.int()
+                variants.append(ABVariant(name: name, version: version, weightBasisPoints: try r.int()))
+            }
+            let metric = try r.string()
+            let flags = try r.flags(allowed: ABFlag.continuous | ABFlag.sequential)
+            let guardrailCount = try r.count(minimumElementSize: 2)
+            var guardrails: [ABGuardrail] = []
+            guardrails.reserveCapacity(guardrailCount)
+            for _ in 0..<guardrailCount {
+                let metric = try r.string()
+                guardrails.append(ABGuardrail(metric: metric, higherIsWorse: try r.flags(allowed: 1) == 1))
+            }
+            let minimumSample = try r.int(); let alpha = try r.double()
+            return .abTestCreated(test: test, name: name, model: model, variants: variants, metric: metric,
+                                  continuous: flags & ABFlag.continuous != 0, guardrails: guardrails,
+                                  minimumSample: minimumSample, alpha: alpha, salt: try r.string(),
+                                  sequential: flags & ABFlag.sequential != 0)
+        case .abTestStarted:
+            return .abTestStarted(test: try r.int())
+        case .abTestStopped:
+            return .abTestStopped(test: try r.int())
+        case .abUnitsAssigned:
+            let test = try r.int()
+            let n = try r.count(minimumElementSize: 2)
+            var units: [String] = [], variants: [Int] = []
+            units.reserveCapacity(n)
+            variants.reserveCapacity(n)
+            for _ in 0..<n {
+                units.append(try r.string())
+                variants.append(try r.int())
+            }
+            return .abUnitsAssigned(test: test, units: units, variants: variants)
+        case .abOutcomesRecorded:
+            let test = try r.int()
+            let n = try r.count(minimumElementSize: 10)
+            var outcomes: [ABOutcome] = []
+            outcomes.reserveCapacity(n)
+            for _ in 0..<n {
+                let unit = try r.string(); let metric = try r.int()
+                outcomes.append(ABOutcome(unit: unit, metric: metric, value: try r.double()))
+            }
+            return .abOutcomesRecorded(test: test, outcomes: outcomes)
+        case .abTestConcluded:
+            let test = try r.int(); let decision = try r.string()
+            return .abTestConcluded(test: test, decision: decision, promotedVariant: try r.optionalInt())
         }
     }
 

@@ -65,6 +65,28 @@ extension EventCodec {
             w.int(model)
             w.optional(toTime) { $0.zigzag($1) }
             w.optional(toSequence) { $0.varint($1) }
+        case let .abTestCreated(test, name, model, variants, metric, continuous, guardrails, minimumSample, alpha, salt,
+                                sequential):
+            w.int(test); w.string(name); w.int(model)
+            w.varint(UInt64(variants.count))
+            for v in variants { w.string(v.name); w.int(v.version); w.int(v.weightBasisPoints) }
+            w.string(metric)
+            w.u8((continuous ? ABFlag.continuous : 0) | (sequential ? ABFlag.sequential : 0))
+            w.varint(UInt64(guardrails.count))
+            for g in guardrails { w.string(g.metric); w.u8(g.higherIsWorse ? 1 : 0) }
+            w.int(minimumSample); w.double(alpha); w.string(salt)
+        case .abTestStarted(let test), .abTestStopped(let test):
+            w.int(test)
+        case let .abUnitsAssigned(test, units, variants):
+            w.int(test)
+            w.varint(UInt64(units.count))
+            for (u, v) in zip(units, variants) { w.string(u); w.int(v) }
+        case let .abOutcomesRecorded(test, outcomes):
+            w.int(test)
+            w.varint(UInt64(outcomes.count))
+            for o in outcomes { w.string(o.unit); w.int(o.metric); w.double(o.value) }
+        case let .abTestConcluded(test, decision, promotedVariant):
+            w.int(test); w.string(decision); w.optionalInt(promotedVariant)
         }
     }
 
@@ -86,4 +108,10 @@ extension EventCodec {
             }
         }
     }
+}
+
+/// Flag bits of `ab.created`.
+enum ABFlag {
+    static let continuous: UInt8 = 1
+    static let sequential: UInt8 = 2
 }

@@ -33,6 +33,13 @@ enum EventType: UInt16, CaseIterable, Sendable {
     case promotionApproved = 42
     case promotionRejected = 43
     case rollbackPerformed = 44
+    // A/B tests, in catalog order.
+    case abTestCreated = 64
+    case abTestStarted = 65
+    case abUnitsAssigned = 66
+    case abOutcomesRecorded = 67
+    case abTestStopped = 68
+    case abTestConcluded = 69
 
     /// The dotted name used in JSON export.
     var name: String {
@@ -64,6 +71,12 @@ enum EventType: UInt16, CaseIterable, Sendable {
         case .promotionApproved: "promotion.approved"
         case .promotionRejected: "promotion.rejected"
         case .rollbackPerformed: "rollback.performed"
+        case .abTestCreated: "ab.created"
+        case .abTestStarted: "ab.started"
+        case .abUnitsAssigned: "ab.assigned"
+        case .abOutcomesRecorded: "ab.outcomes_recorded"
+        case .abTestStopped: "ab.stopped"
+        case .abTestConcluded: "ab.concluded"
         }
     }
 
@@ -114,6 +127,12 @@ enum EventType: UInt16, CaseIterable, Sendable {
         case .promotionApproved: self = .promotionApproved
         case .promotionRejected: self = .promotionRejected
         case .rollbackPerformed: self = .rollbackPerformed
+        case .abTestCreated: self = .abTestCreated
+        case .abTestStarted: self = .abTestStarted
+        case .abUnitsAssigned: self = .abUnitsAssigned
+        case .abOutcomesRecorded: self = .abOutcomesRecorded
+        case .abTestStopped: self = .abTestStopped
+        case .abTestConcluded: self = .abTestConcluded
         }
     }
 }

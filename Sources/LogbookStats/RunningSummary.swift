@@ -45,6 +45,19 @@ package struct RunningSummary: Sendable, Equatable {
     /// An empty summary.
     package init() {}
 
+    /// The exact internal state, for storing a summary and reading it back bit for bit (snapshots).
+    package var storedParts: (count: Int, shift: Double, shiftedMean: Double, sumOfSquares: Double) {
+        (count, shift, shiftedMean, sumOfSquares)
+    }
+
+    /// A summary from ``storedParts``.
+    package init(storedParts p: (count: Int, shift: Double, shiftedMean: Double, sumOfSquares: Double)) {
+        count = p.count
+        shift = p.shift
+        shiftedMean = p.shiftedMean
+        sumOfSquares = p.sumOfSquares
+    }
+
     /// A summary of `values`, added in order.
     package init(_ values: some Sequence<Double>) {
         for v in values { add(v) }

@@ -69,6 +69,11 @@ func bitwiseKey(_ event: Event) -> BitwiseKey {
         return d.map { _ in 0 }
     }
     switch event {
+    case let .abTestCreated(test, name, model, variants, metric, continuous, guardrails, minimumSample, alpha, salt, sequential):
+        bits.append(alpha.bitPattern)
+        return BitwiseKey(event: .abTestCreated(test: test, name: name, model: model, variants: variants, metric: metric,
+                                                continuous: continuous, guardrails: guardrails, minimumSample: minimumSample,
+                                                alpha: 0, salt: salt, sequential: sequential), bits: bits)
     case .policySet(let model, var p):
         p.minimum = strip(p.minimum)
         p.improvementPercent = strip(p.improvementPercent)

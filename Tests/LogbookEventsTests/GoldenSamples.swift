@@ -60,6 +60,18 @@ enum GoldenSamples {
         Entry("risk", "checked the holdout", .promotionApproved(model: 2, version: 3)),
         Entry("risk", nil, .promotionRejected(model: 2, version: 4)),
         Entry("bo", "incident 4711", .rollbackPerformed(model: 2, toTime: 1_767_225_600_000, toSequence: 1234)),
+        Entry("eve", "pricing test", .abTestCreated(
+            test: 1, name: "checkout-v2", model: 2,
+            variants: [ABVariant(name: "control", version: 3, weightBasisPoints: 9000),
+                       ABVariant(name: "new", version: 4, weightBasisPoints: 1000)],
+            metric: "converted", continuous: false, guardrails: [ABGuardrail(metric: "latency_ms", higherIsWorse: true)],
+            minimumSample: 20_000, alpha: 0.05, salt: "checkout-v2", sequential: true)),
+        Entry("eve", nil, .abTestStarted(test: 1)),
+        Entry("svc", nil, .abUnitsAssigned(test: 1, units: ["u1", "user-42", "ü"], variants: [0, 1, 0])),
+        Entry("svc", nil, .abOutcomesRecorded(test: 1, outcomes: [ABOutcome(unit: "u1", metric: 0, value: 1),
+                                                                 ABOutcome(unit: "u1", metric: 1, value: 12.5)])),
+        Entry("eve", "enough data", .abTestStopped(test: 1)),
+        Entry("eve", nil, .abTestConcluded(test: 1, decision: "winner:new", promotedVariant: 1)),
     ]
 
     /// The frozen `model.created` v1 sample and what it upcasts to.

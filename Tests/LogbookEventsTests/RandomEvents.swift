@@ -8,8 +8,8 @@ struct RandomEvents {
 
     init(seed: UInt64) { g = SeededGenerator(seed: seed) }
 
-    /// The number of event cases (the catalog has 27).
-    static let caseCount = 27
+    /// The number of event cases (the catalog has 33).
+    static let caseCount = 33
 
     mutating func below(_ n: Int) -> Int { Int(g.next() % UInt64(n)) }
     mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
@@ -155,6 +155,22 @@ struct RandomEvents {
         case 24: return .promotionApproved(model: ordinal(), version: ordinal())
         case 25: return .promotionRejected(model: ordinal(), version: ordinal())
         case 26: return .rollbackPerformed(model: ordinal(), toTime: optional { $0.int64() }, toSequence: optional { $0.uint64() })
+        case 27:
+            return .abTestCreated(test: ordinal(), name: string(), model: ordinal(),
+                                  variants: (0..<below(5)).map { _ in ABVariant(name: string(), version: ordinal(), weightBasisPoints: ordinal()) },
+                                  metric: string(), continuous: chance(50),
+                                  guardrails: (0..<below(4)).map { _ in ABGuardrail(metric: string(), higherIsWorse: chance(50)) },
+                                  minimumSample: ordinal(), alpha: double(), salt: string(), sequential: chance(50))
+        case 28: return .abTestStarted(test: ordinal())
+        case 29:
+            let n = below(6)
+            return .abUnitsAssigned(test: ordinal(), units: (0..<n).map { _ in string() }, variants: (0..<n).map { _ in ordinal() })
+        case 30:
+            return .abOutcomesRecorded(test: ordinal(), outcomes: (0..<below(6)).map { _ in
+                ABOutcome(unit: string(), metric: ordinal(), value: double())
+            })
+        case 31: return .abTestStopped(test: ordinal())
+        case 32: return .abTestConcluded(test: ordinal(), decision: string(), promotedVariant: optional { $0.ordinal() })
         default: fatalError("no case \(index)")
         }
     }

@@ -10,6 +10,8 @@ public struct LogbookState: Equatable, Sendable {
     public internal(set) var runs: [Run] = []
     /// Models by ordinal - 1.
     public internal(set) var models: [Model] = []
+    /// A/B tests by ordinal - 1.
+    public internal(set) var abTests: [ABTest] = []
     /// Interned metric keys.
     public internal(set) var metricKeys = StringTable()
     /// Interned actors.
@@ -27,12 +29,14 @@ public struct LogbookState: Equatable, Sendable {
     var experimentByName: [String: Int] = [:]
     var runByID: [String: Int] = [:]
     var modelByName: [String: Int] = [:]
+    var abTestByName: [String: Int] = [:]
 
     /// The empty state.
     public init() {}
 
     public static func == (a: LogbookState, b: LogbookState) -> Bool {
-        a.experiments == b.experiments && a.runs == b.runs && a.models == b.models && a.metricKeys == b.metricKeys
+        a.experiments == b.experiments && a.runs == b.runs && a.models == b.models && a.abTests == b.abTests
+            && a.metricKeys == b.metricKeys
             && a.actors == b.actors && a.actorEvents == b.actorEvents && a.experimentEvents == b.experimentEvents
             && a.lastSequence == b.lastSequence && a.lastTimestamp == b.lastTimestamp
     }
@@ -51,6 +55,9 @@ public struct LogbookState: Equatable, Sendable {
     /// A model by name (deleted ones included; check `isDeleted`).
     public func model(named name: String) -> Model? { modelByName[name].map { models[$0 - 1] } }
 
+    /// An A/B test by name.
+    public func abTest(named name: String) -> ABTest? { abTestByName[name].map { abTests[$0 - 1] } }
+
     /// The string id of a run ordinal.
     public func runID(_ ordinal: Int) -> String { runs[ordinal - 1].id }
 
@@ -62,6 +69,8 @@ public struct LogbookState: Equatable, Sendable {
         for r in runs { runByID[r.id] = r.ordinal }
         modelByName = [:]
         for m in models { modelByName[m.name] = m.ordinal }
+        abTestByName = [:]
+        for t in abTests { abTestByName[t.name] = t.ordinal }
     }
 
     // MARK: Apply
@@ -220,6 +229,37 @@ public struct LogbookState: Equatable, Sendable {
             }
         case let .rollbackPerformed(model, _, _):
             withModel(model, position) { _ in }
+        case let .abTestCreated(test, name, model, variants, metric, continuous, guardrails, minimumSample, alpha, salt,
+                                sequential):
+            guard test == abTests.count + 1 else { return }
+            var t = ABTest(ordinal: test, name: name, model: model, variants: variants, metric: metric, continuous: continuous,
+                           guardrails: guardrails, minimumSample: minimumSample, alpha: alpha, salt: salt,
+                           sequential: sequential, createdTime: timestamp)
+            t.events = [position]
+            abTests.append(t)
+            abTestByName[name] = test
+        case let .abTestStarted(test):
+            withTest(test, position) { t in
+                t.status = .running
+                t.startedTime = timestamp
+            }
+        case let .abUnitsAssigned(test, units, variants):
+            withTest(test, position) { t in
+                t.assign(units.map { ABTest.unitHash(salt: t.salt, unit: $0) }, variants: variants)
+            }
+        case let .abOutcomesRecorded(test, outcomes):
+            withTest(test, position) { t in t.record(outcomes) }
+        case let .abTestStopped(test):
+            withTest(test, position) { t in
+                t.status = .stopped
+                t.stoppedTime = timestamp
+            }
+        case let .abTestConcluded(test, decision, promotedVariant):
+            withTest(test, position) { t in
+                t.status = .concluded
+                t.decision = decision
+                t.promotedVariant = promotedVariant
+            }
         }
     }
 
@@ -229,6 +269,12 @@ public struct LogbookState: Equatable, Sendable {
         guard run >= 1 && run <= runs.count else { return }
         body(&runs[run - 1])
         runs[run - 1].otherEvents.append(position)
+    }
+
+    private mutating func withTest(_ test: Int, _ position: LogPosition, _ body: (inout ABTest) -> Void) {
+        guard test >= 1 && test <= abTests.count else { return }
+        body(&abTests[test - 1])
+        abTests[test - 1].events.append(position)
     }
 
     private mutating func withModel(_ model: Int, _ position: LogPosition, _ body: (inout Model) -> Void) {

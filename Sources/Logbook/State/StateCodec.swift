@@ -1,4 +1,5 @@
 package import LogbookEvents
+package import LogbookStats
 package import LogbookStorage
 
 /// The snapshot encoding of ``LogbookState``: canonical (the same state always gives the same bytes), versioned,
@@ -96,6 +97,8 @@ package enum StateCodec {
             }
             positions(m.events, &w)
         }
+        w.varint(UInt64(s.abTests.count))
+        for t in s.abTests { encode(t, &w) }
         return w.bytes
     }
 
@@ -191,9 +194,125 @@ package enum StateCodec {
             m.events = try positions(&r)
             s.models.append(m)
         }
+        let tests = try r.count(minimumElementSize: 16)
+        for i in 0..<tests {
+            let t = try decodeTest(ordinal: i + 1, &r)
+            guard t.model >= 1 && t.model <= s.models.count else {
+                throw CodecError.invalidValue(at: r.offset, "A/B test \(t.name) names model \(t.model), which does not exist")
+            }
+            s.abTests.append(t)
+        }
         try r.finish()
         s.rebuildLookups()
         return s
+    }
+
+    private static let statuses: [ABTestStatus] = [.created, .running, .stopped, .concluded]
+
+    private static func encode(_ t: ABTest, _ w: inout BinaryWriter) {
+        w.string(t.name)
+        w.int(t.model)
+        w.varint(UInt64(t.variants.count))
+        for v in t.variants { w.string(v.name); w.int(v.version); w.int(v.weightBasisPoints) }
+        w.string(t.metric)
+        w.u8(t.continuous ? 1 : 0)
+        w.varint(UInt64(t.guardrails.count))
+        for g in t.guardrails { w.string(g.metric); w.u8(g.higherIsWorse ? 1 : 0) }
+        w.int(t.minimumSample)
+        w.double(t.alpha)
+        w.string(t.salt)
+        w.u8(t.sequential ? 1 : 0)
+        w.u8(UInt8(statuses.firstIndex(of: t.status)!))
+        w.zigzag(t.createdTime)
+        w.optional(t.startedTime) { $0.zigzag($1) }
+        w.optional(t.stoppedTime) { $0.zigzag($1) }
+        w.optionalString(t.decision)
+        w.optionalInt(t.promotedVariant)
+        // Assignments sorted by unit hash, hashes delta-encoded (units per variant are derived from them).
+        let assigned = t.assignments.sorted { $0.key < $1.key }
+        w.varint(UInt64(assigned.count))
+        var previous: UInt64 = 0
+        for (h, v) in assigned {
+            w.varint(h &- previous)
+            w.u8(v)
+            previous = h
+        }
+        for set in t.outcomeUnits {
+            let sorted = set.sorted()
+            w.varint(UInt64(sorted.count))
+            var last: UInt64 = 0
+            for h in sorted { w.varint(h &- last); last = h }
+        }
+        for perVariant in t.tallies {
+            for tally in perVariant {
+                let p = tally.summary.storedParts
+                w.int(p.count); w.double(p.shift); w.double(p.shiftedMean); w.double(p.sumOfSquares)
+                w.int(tally.conversions)
+            }
+        }
+        for p in t.sequentialMinimumPValues { w.optionalDouble(p) }
+        positions(t.events, &w)
+    }
+
+    private static func decodeTest(ordinal: Int, _ r: inout BinaryReader) throws(CodecError) -> ABTest {
+        let name = try r.string()
+        let model = try r.int()
+        let variantCount = try r.count(minimumElementSize: 3)
+        guard variantCount >= 2 && variantCount <= 255 else {
+            throw CodecError.invalidValue(at: r.offset, "an A/B test has \(variantCount) variants")
+        }
+        var variants: [ABVariant] = []
+        for _ in 0..<variantCount {
+            let n = try r.string(), v = try r.int()
+            variants.append(ABVariant(name: n, version: v, weightBasisPoints: try r.int()))
+        }
+        let metric = try r.string()
+        let continuous = try bool(&r)
+        let guardrailCount = try r.count(minimumElementSize: 2)
+        var guardrails: [ABGuardrail] = []
+        for _ in 0..<guardrailCount {
+            let m = try r.string()
+            guardrails.append(ABGuardrail(metric: m, higherIsWorse: try bool(&r)))
+        }
+        let minimumSample = try r.int(), alpha = try r.double(), salt = try r.string(), sequential = try bool(&r)
+        var t = ABTest(ordinal: ordinal, name: name, model: model, variants: variants, metric: metric, continuous: continuous,
+                       guardrails: guardrails, minimumSample: minimumSample, alpha: alpha, salt: salt,
+                       sequential: sequential, createdTime: 0)
+        let status = Int(try r.u8())
+        guard status < statuses.count else { throw CodecError.invalidValue(at: r.offset, "A/B status \(status)") }
+        t.status = statuses[status]
+        t.createdTime = try r.zigzag()
+        t.startedTime = try r.optionalZigzag()
+        t.stoppedTime = try r.optionalZigzag()
+        t.decision = try r.optionalString()
+        t.promotedVariant = try r.optionalInt()
+        let assigned = try r.count(minimumElementSize: 2)
+        t.assignments.reserveCapacity(assigned)
+        var h: UInt64 = 0
+        for _ in 0..<assigned {
+            h &+= try r.varint()
+            let v = try r.u8()
+            guard Int(v) < variants.count else { throw CodecError.invalidValue(at: r.offset, "variant index \(v)") }
+            t.assignments[h] = v
+            t.units[Int(v)] += 1
+        }
+        for m in 0..<t.outcomeUnits.count {
+            let n = try r.count(minimumElementSize: 1)
+            var set = Set<UInt64>(minimumCapacity: n)
+            var last: UInt64 = 0
+            for _ in 0..<n { last &+= try r.varint(); set.insert(last) }
+            t.outcomeUnits[m] = set
+        }
+        for v in 0..<variants.count {
+            for m in 0..<(1 + guardrails.count) {
+                let parts = (count: try r.int(), shift: try r.double(), shiftedMean: try r.double(), sumOfSquares: try r.double())
+                t.tallies[v][m].summary = RunningSummary(storedParts: parts)
+                t.tallies[v][m].conversions = try r.int()
+            }
+        }
+        for i in t.sequentialMinimumPValues.indices { t.sequentialMinimumPValues[i] = try r.optionalDouble() }
+        t.events = try positions(&r)
+        return t
     }
 
     private static func bool(_ r: inout BinaryReader) throws(CodecError) -> Bool {

@@ -1,0 +1,147 @@
+public import LogbookEvents
+package import LogbookStats
+package import LogbookStorage
+
+/// Where an A/B test stands.
+public enum ABTestStatus: String, Sendable, Equatable {
+    case created, running, stopped, concluded
+}
+
+/// An A/B test as the projection knows it: its definition, and streaming tallies so that its status is
+/// O(variants) to compute however many units it has.
+public struct ABTest: Equatable, Sendable {
+    /// Its ordinal (1, 2, ...).
+    public var ordinal: Int
+    /// Its name.
+    public var name: String
+    /// The model (ordinal) whose versions it compares.
+    public var model: Int
+    /// The variants; the first is the control.
+    public var variants: [ABVariant]
+    /// The primary metric.
+    public var metric: String
+    /// Whether the primary metric is continuous (else a 0/1 conversion per unit).
+    public var continuous: Bool
+    /// Guardrail metrics.
+    public var guardrails: [ABGuardrail]
+    /// Units per arm before a fixed-horizon decision.
+    public var minimumSample: Int
+    /// Significance level.
+    public var alpha: Double
+    /// The assignment salt.
+    public var salt: String
+    /// Decisions on always-valid p-values.
+    public var sequential: Bool
+    /// Status.
+    public var status: ABTestStatus = .created
+    /// When it was created, started, stopped.
+    public var createdTime: Int64
+    public var startedTime: Int64?
+    public var stoppedTime: Int64?
+    /// The conclusion, once concluded.
+    public var decision: String?
+    /// The variant whose version was promoted at the conclusion.
+    public var promotedVariant: Int?
+    /// The variant of each assigned unit, by the unit's hash (the first 8 bytes of SHA-256 of `SALT.UNIT`).
+    package var assignments: [UInt64: UInt8] = [:]
+    /// Units assigned per variant.
+    public var units: [Int]
+    /// Per metric (0 = primary, then guardrails): the unit hashes that have an outcome for it.
+    package var outcomeUnits: [Set<UInt64>]
+    /// Per variant, per metric: the tallies.
+    package var tallies: [[MetricTally]]
+    /// Per treatment: the running minimum of the always-valid p-value, updated after every outcome batch.
+    package var sequentialMinimumPValues: [Double?]
+    /// Positions of its events.
+    package var events: [LogPosition] = []
+
+    init(ordinal: Int, name: String, model: Int, variants: [ABVariant], metric: String, continuous: Bool,
+         guardrails: [ABGuardrail], minimumSample: Int, alpha: Double, salt: String, sequential: Bool, createdTime: Int64) {
+        self.ordinal = ordinal
+        self.name = name
+        self.model = model
+        self.variants = variants
+        self.metric = metric
+        self.continuous = continuous
+        self.guardrails = guardrails
+        self.minimumSample = minimumSample
+        self.alpha = alpha
+        self.salt = salt
+        self.sequential = sequential
+        self.createdTime = createdTime
+        units = Array(repeating: 0, count: variants.count)
+        outcomeUnits = Array(repeating: [], count: 1 + guardrails.count)
+        tallies = Array(repeating: Array(repeating: MetricTally(), count: 1 + guardrails.count), count: variants.count)
+        sequentialMinimumPValues = Array(repeating: nil, count: max(0, variants.count - 1))
+    }
+
+    /// The hash that buckets a unit: the first 8 bytes of SHA-256 of `SALT.UNIT`, big-endian.
+    public static func unitHash(salt: String, unit: String) -> UInt64 {
+        let digest = SHA256.hash(Array((salt + "." + unit).utf8))
+        return Assignment.bigEndianPrefix(ofDigest: digest.bytes) ?? 0
+    }
+
+    /// The variant a unit hashes to (deterministic across processes and machines): bucket = hash mod 10,000,
+    /// mapped through the cumulative basis-point weights.
+    public func variantIndex(forHash hash: UInt64) -> Int {
+        Assignment.variantIndex(bucket: Assignment.bucket(fromSHA256Prefix: hash),
+                                weightsBasisPoints: variants.map(\.weightBasisPoints)) ?? 0
+    }
+
+    /// The recorded variant of a unit, if it was assigned.
+    public func assignedVariant(ofUnit unit: String) -> Int? {
+        assignments[Self.unitHash(salt: salt, unit: unit)].map(Int.init)
+    }
+
+    /// The tallies in the analysis' form.
+    package var arms: [ArmTally] {
+        variants.indices.map { v in
+            ArmTally(name: variants[v].name, weightBasisPoints: variants[v].weightBasisPoints, units: units[v],
+                     primary: tallies[v][0], guardrails: Array(tallies[v].dropFirst()))
+        }
+    }
+
+    /// The analysis settings of this test.
+    package var settings: AnalysisSettings {
+        AnalysisSettings(binary: !continuous, alpha: alpha, minimumSample: minimumSample,
+                         guardrailDirections: guardrails.map { $0.higherIsWorse ? .higher : .lower },
+                         sequential: sequential, sequentialMinimumPValues: sequentialMinimumPValues)
+    }
+
+    /// Applies assignments (first time only; a repeated unit is ignored, as replay of a valid log never has one).
+    mutating func assign(_ hashes: [UInt64], variants chosen: [Int]) {
+        for (h, v) in zip(hashes, chosen) where v >= 0 && v < variants.count && assignments[h] == nil {
+            assignments[h] = UInt8(v)
+            units[v] += 1
+        }
+    }
+
+    /// Applies outcomes of assigned units, then updates the always-valid p-values.
+    mutating func record(_ outcomes: [ABOutcome]) {
+        for o in outcomes where o.metric >= 0 && o.metric < outcomeUnits.count {
+            let h = Self.unitHash(salt: salt, unit: o.unit)
+            guard let v = assignments[h], outcomeUnits[o.metric].insert(h).inserted else { continue }
+            tallies[Int(v)][o.metric].add(o.value)
+        }
+        if sequential {
+            let arms = self.arms
+            for t in 1..<max(1, arms.count) {
+                if let p = ExperimentAnalysis.sequentialPValue(arms[0], arms[t], binary: !continuous) {
+                    sequentialMinimumPValues[t - 1] = min(sequentialMinimumPValues[t - 1] ?? 1, p)
+                }
+            }
+        }
+    }
+
+    public static func == (a: ABTest, b: ABTest) -> Bool {
+        a.ordinal == b.ordinal && a.name == b.name && a.model == b.model && a.variants == b.variants
+            && a.metric == b.metric && a.continuous == b.continuous && a.guardrails == b.guardrails
+            && a.minimumSample == b.minimumSample && a.alpha.bitPattern == b.alpha.bitPattern && a.salt == b.salt
+            && a.sequential == b.sequential && a.status == b.status && a.createdTime == b.createdTime
+            && a.startedTime == b.startedTime && a.stoppedTime == b.stoppedTime && a.decision == b.decision
+            && a.promotedVariant == b.promotedVariant && a.assignments == b.assignments && a.units == b.units
+            && a.outcomeUnits == b.outcomeUnits && a.tallies == b.tallies
+            && a.sequentialMinimumPValues.map { $0?.bitPattern } == b.sequentialMinimumPValues.map { $0?.bitPattern }
+            && a.events == b.events
+    }
+}
