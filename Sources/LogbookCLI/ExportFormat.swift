@@ -42,6 +42,7 @@ public enum ExportFormat {
              JSONMember("experiment", id >= 1 && id <= state.experiments.count ? .string(state.experiments[id - 1].name) : .null)]
         }
         func pairs(_ list: [KeyValue]) -> JSON { .object(list.map { JSONMember($0.key, .string($0.value)) }) }
+        func abTest(_ t: Int) -> JSON { t >= 1 && t <= state.abTests.count ? .string(state.abTests[t - 1].name) : .int(Int64(t)) }
         func tier(_ t: RiskTier) -> JSON { .string(t == .unspecified ? "unspecified" : t.name) }
         func validation(_ v: ValidationStatus) -> JSON { .string(v == .unspecified ? "unspecified" : v.name) }
 
@@ -144,6 +145,42 @@ public enum ExportFormat {
         case let .rollbackPerformed(m, toTime, toSequence):
             return .object([JSONMember("model", model(m)), JSONMember("to_time", toTime.map { .int($0) } ?? .null),
                             JSONMember("to_sequence", toSequence.map { .int(Int64(truncatingIfNeeded: $0)) } ?? .null)])
+        case let .abTestCreated(_, name, m, variants, metric, continuous, guardrails, minimumSample, alpha, salt, sequential):
+            return .object([
+                JSONMember("test", .string(name)), JSONMember("model", model(m)),
+                JSONMember("variants", .array(variants.map { v in
+                    .object([JSONMember("name", .string(v.name)), JSONMember("version", .int(Int64(v.version))),
+                             JSONMember("weight_bp", .int(Int64(v.weightBasisPoints)))])
+                })),
+                JSONMember("metric", .string(metric)), JSONMember("continuous", .bool(continuous)),
+                JSONMember("guardrails", .array(guardrails.map { g in
+                    .object([JSONMember("metric", .string(g.metric)), JSONMember("bad", .string(g.higherIsWorse ? "higher" : "lower"))])
+                })),
+                JSONMember("min_sample", .int(Int64(minimumSample))), JSONMember("alpha", .double(alpha)),
+                JSONMember("salt", .string(salt)), JSONMember("sequential", .bool(sequential)),
+            ])
+        case let .abTestStarted(t), let .abTestStopped(t):
+            return .object([JSONMember("test", abTest(t))])
+        case let .abUnitsAssigned(t, units, variants):
+            let names = t >= 1 && t <= state.abTests.count ? state.abTests[t - 1].variants.map(\.name) : []
+            return .object([JSONMember("test", abTest(t)), JSONMember("units", .array(zip(units, variants).map { u, v in
+                .object([JSONMember("unit", .string(u)), JSONMember("variant", v < names.count ? .string(names[v]) : .int(Int64(v)))])
+            }))])
+        case let .abOutcomesRecorded(t, outcomes):
+            let test = t >= 1 && t <= state.abTests.count ? state.abTests[t - 1] : nil
+            func metricName(_ i: Int) -> JSON {
+                guard let test else { return .int(Int64(i)) }
+                if i == 0 { return .string(test.metric) }
+                return i - 1 < test.guardrails.count ? .string(test.guardrails[i - 1].metric) : .int(Int64(i))
+            }
+            return .object([JSONMember("test", abTest(t)), JSONMember("outcomes", .array(outcomes.map { o in
+                .object([JSONMember("unit", .string(o.unit)), JSONMember("metric", metricName(o.metric)),
+                         JSONMember("value", .double(o.value))])
+            }))])
+        case let .abTestConcluded(t, decision, promoted):
+            let names = t >= 1 && t <= state.abTests.count ? state.abTests[t - 1].variants.map(\.name) : []
+            return .object([JSONMember("test", abTest(t)), JSONMember("decision", .string(decision)),
+                            JSONMember("promoted_variant", promoted.map { $0 < names.count ? .string(names[$0]) : .int(Int64($0)) } ?? .null)])
         }
     }
 
@@ -367,6 +404,69 @@ public enum ExportFormat {
                 toSequence = UInt64(s)
             }
             return .rollbackPerformed(model: try model(), toTime: try d.optionalTime("to_time"), toSequence: toSequence)
+        case "ab.created":
+            var variants: [ABVariant] = []
+            for item in try d.array("variants") {
+                let v = try JSONObjectReader(item, what: "a variant of \(type)")
+                variants.append(ABVariant(name: try v.string("name"), version: try v.count("version"),
+                                          weightBasisPoints: try v.count("weight_bp")))
+            }
+            var guardrails: [ABGuardrail] = []
+            for item in try d.optionalArray("guardrails") ?? [] {
+                let g = try JSONObjectReader(item, what: "a guardrail of \(type)")
+                let bad = try g.string("bad")
+                guard bad == "higher" || bad == "lower" else {
+                    throw LogbookError(.usage, "\"bad\" of a guardrail of \(type) is 'higher' or 'lower', not '\(bad)'")
+                }
+                guardrails.append(ABGuardrail(metric: try g.string("metric"), higherIsWorse: bad == "higher"))
+            }
+            return .abTestCreated(test: state.abTests.count + 1, name: try d.string("test"), model: try model(),
+                                  variants: variants, metric: try d.string("metric"), continuous: try d.bool("continuous"),
+                                  guardrails: guardrails, minimumSample: try d.count("min_sample", minimum: 0),
+                                  alpha: try d.double("alpha"), salt: try d.string("salt"), sequential: try d.bool("sequential"))
+        case "ab.started", "ab.stopped", "ab.assigned", "ab.outcomes_recorded", "ab.concluded":
+            let name = try d.string("test")
+            guard let test = state.abTest(named: name) else {
+                throw LogbookError(.notFound, "No A/B test named '\(name)' (\(type) refers to a test the store does not have)")
+            }
+            func variant(_ name: String) throws(LogbookError) -> Int {
+                guard let i = test.variants.firstIndex(where: { $0.name == name }) else {
+                    throw LogbookError(.notFound, "A/B test '\(test.name)' has no variant '\(name)'")
+                }
+                return i
+            }
+            switch type {
+            case "ab.started": return .abTestStarted(test: test.ordinal)
+            case "ab.stopped": return .abTestStopped(test: test.ordinal)
+            case "ab.assigned":
+                var units: [String] = [], variants: [Int] = []
+                for item in try d.array("units") {
+                    let u = try JSONObjectReader(item, what: "a unit of \(type)")
+                    units.append(try u.string("unit"))
+                    variants.append(try variant(try u.string("variant")))
+                }
+                return .abUnitsAssigned(test: test.ordinal, units: units, variants: variants)
+            case "ab.outcomes_recorded":
+                var outcomes: [ABOutcome] = []
+                for item in try d.array("outcomes") {
+                    let o = try JSONObjectReader(item, what: "an outcome of \(type)")
+                    let key = try o.string("metric")
+                    let metric: Int
+                    if key == test.metric {
+                        metric = 0
+                    } else if let g = test.guardrails.firstIndex(where: { $0.metric == key }) {
+                        metric = g + 1
+                    } else {
+                        throw LogbookError(.notFound, "A/B test '\(test.name)' has no metric '\(key)'")
+                    }
+                    outcomes.append(ABOutcome(unit: try o.string("unit"), metric: metric, value: try o.double("value")))
+                }
+                return .abOutcomesRecorded(test: test.ordinal, outcomes: outcomes)
+            default:
+                let promoted = try d.optionalString("promoted_variant")
+                return .abTestConcluded(test: test.ordinal, decision: try d.string("decision"),
+                                        promotedVariant: try promoted.map { (n) throws(LogbookError) in try variant(n) })
+            }
         default:
             throw LogbookError(.usage, "Unknown event type '\(type)'")
         }

@@ -234,6 +234,20 @@ private struct HistoryBuilder {
         try s.deleteRun(runs[5], ctx())
         try s.restoreRun(runs[5], ctx())
         try s.deleteRun(runs[4], ctx())
+        // An A/B test between two versions, with a guardrail, run to its conclusion.
+        let m = s.state.model(named: "churn-model")!
+        try s.createABTest(name: "ab-\(hex(4))", model: "churn-model",
+                           variants: [ABVariant(name: "control", version: 1, weightBasisPoints: 9000),
+                                      ABVariant(name: "treatment", version: m.versions.count, weightBasisPoints: 1000)],
+                           metric: "converted", guardrails: [ABGuardrail(metric: "latency_ms", higherIsWorse: true)],
+                           minimumSample: 10, alpha: 0.05, sequential: chance(50), ctx())
+        let test = s.state.abTests.last!.name
+        try s.startABTest(test, ctx())
+        let units = (0..<40).map { "unit-\($0)-\(hex(2))" }
+        try s.assign(test: test, units: units, ctx())
+        try s.recordOutcomes(test: test, units.map { ($0, chance(20) ? 1 : 0, nil) }
+                             + units.prefix(10).map { ($0, Double(g.next() % 1000) / 10, "latency_ms") }, ctx())
+        try s.stopABTest(test, ctx(reason: "done"))
     }
 }
 
