@@ -1,4 +1,4 @@
-package import LogbookStorage
+internal import LogbookStorage
 
 /// Artifact bytes kept content-addressed inside the store: `<store>/artifacts/<first 2 hex>/<sha256>`.
 ///

@@ -1,5 +1,5 @@
 package import LogbookStorage
-public import LogbookEvents
+package import LogbookEvents
 
 /// The one error type of the Logbook library: a code that decides the CLI's exit status, and a message that
 /// names what is wrong and, where there is one, the fix.

@@ -1,5 +1,5 @@
 public import LogbookEvents
-package import LogbookStorage
+internal import LogbookStorage
 
 /// What `audit log --entity` names: `experiment:NAME`, `run:ID`, `model:NAME` (the model and its versions).
 public enum EntityReference: Equatable, Sendable {

@@ -1,4 +1,4 @@
-public import LogbookEvents
+internal import LogbookEvents
 package import LogbookStorage
 
 /// What `logbook stats` reports.

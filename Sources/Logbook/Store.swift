@@ -116,8 +116,8 @@ public final class LogbookStore {
             let (actor, reason, event) = try EventCodec.decode(tag: record.type, payload: record.payload)
             return EventEnvelope(sequence: record.sequence, timestamp: record.timestamp, actor: actor, reason: reason,
                                  event: event)
-        } catch let e as CodecError {
-            throw LogbookError(e, sequence: record.sequence)
+        } catch {
+            throw LogbookError(error, sequence: record.sequence)
         }
     }
 

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-@preconcurrency import Glibc  // rmdir only: FileIO has no call to remove a directory.
-#elseif canImport(Musl)
-@preconcurrency import Musl
-#endif
 import LogbookStorage
 
 // MARK: - Timing
@@ -192,7 +187,7 @@ struct ScratchDirectory {
     private func removeTree(_ path: String) {
         if io.isDirectory(path) {
             for name in (try? io.listDirectory(path)) ?? [] { removeTree(path + "/" + name) }
-            _ = rmdir(path)
+            _ = try? ProcessIO.removeDirectory(path)
         } else {
             _ = try? io.unlink(path)
         }

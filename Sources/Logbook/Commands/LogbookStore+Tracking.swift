@@ -1,5 +1,5 @@
 public import LogbookEvents
-package import LogbookStorage
+internal import LogbookStorage
 
 extension LogbookStore {
     // MARK: Experiments
