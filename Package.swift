@@ -1,7 +1,7 @@
 // swift-tools-version:6.2
 import PackageDescription
 
-// Logbook depends on nothing outside the Swift toolchain: there is no `.package(...)` here, on purpose.
+// Logbook depends on nothing outside the Swift toolchain: no package dependencies are declared, on purpose.
 let package = Package(
     name: "Logbook",
     products: [
