@@ -17,8 +17,8 @@ struct ArtifactStore {
         let target = path(sha256)
         if io.exists(target) { return }
         do {
-            try io.makeDirectory(directory)
-            try io.makeDirectory(directory + "/" + sha256.prefix(2))
+            try io.makeDirectoryDurably(directory, in: root)
+            try io.makeDirectoryDurably(directory + "/" + sha256.prefix(2), in: directory)
         } catch {
             throw LogbookError(.failure, "Creating the artifact directory failed: \(error)")
         }

@@ -3,7 +3,7 @@ internal import LogbookStorage
 
 /// What `audit log --entity` names: `experiment:NAME`, `run:ID`, `model:NAME` (the model and its versions).
 public enum EntityReference: Equatable, Sendable {
-    case experiment(String), run(String), model(String)
+    case experiment(String), run(String), model(String), ab(String)
 
     /// Parses `KIND:NAME`.
     public init(parsing text: String) throws(LogbookError) {
@@ -16,7 +16,7 @@ public enum EntityReference: Equatable, Sendable {
         case "experiment": self = .experiment(name)
         case "run": self = .run(name)
         case "model": self = .model(name)
-        case "ab": throw LogbookError.notFound("No A/B test named '\(name)'")
+        case "ab": self = .ab(name)
         default: throw LogbookError.usage("Unknown entity kind '\(kind)': use experiment, run, model or ab")
         }
     }
@@ -68,6 +68,9 @@ extension LogbookStore {
             case .model(let name):
                 guard let m = s.model(named: name) else { throw LogbookError.notFound("No model named '\(name)'") }
                 positions = m.events
+            case .ab(let name):
+                guard let t = s.abTest(named: name) else { throw LogbookError.notFound("No A/B test named '\(name)'") }
+                positions = t.events
             }
         }
         if let actor = query.actor {

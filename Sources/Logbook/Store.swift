@@ -15,7 +15,7 @@ public final class LogbookStore {
     /// The current state.
     public internal(set) var state: LogbookState
     /// Warnings from opening (a torn tail cut, a damaged snapshot skipped).
-    public private(set) var warnings: [String] = []
+    public internal(set) var warnings: [String] = []
 
     var log: SegmentedLog?
     var reader: LogReader
@@ -63,6 +63,9 @@ public final class LogbookStore {
         state = loaded.state
         lastSnapshotSequence = loaded.snapshotSequence
         warnings += snapshotWarnings
+        if !writable, let damage = reader.tailDamage, !StoreLock.isHeld(StorePaths(root: path), io: options.io) {
+            warnings.append("\(damage); the next write will cut it back as a torn tail (run 'logbook check' to see it)")
+        }
     }
 
     deinit { try? close() }
@@ -71,7 +74,10 @@ public final class LogbookStore {
     public func close() throws(LogbookError) {
         guard let log else { return }
         defer { self.log = nil }
-        if state.lastSequence >= lastSnapshotSequence + options.snapshotOnCloseAfter { try writeSnapshot() }
+        if state.lastSequence >= lastSnapshotSequence + options.snapshotOnCloseAfter {
+            // A snapshot only makes the next open faster: failing to write one is a warning, not a failure.
+            do { try writeSnapshot() } catch { warnings.append("Writing a snapshot failed (the store is fine; open replays more): \(error)") }
+        }
         do { try log.close() } catch { throw LogbookError(error) }
     }
 
@@ -156,7 +162,12 @@ public final class LogbookStore {
                     continue
                 }
                 do {
-                    state = try StateCodec.decode(snapshot.payload)
+                    let decoded = try StateCodec.decode(snapshot.payload)
+                    guard decoded.lastSequence == s else {
+                        warnings.append("Skipped snapshot \(s): its state ends at sequence \(decoded.lastSequence)")
+                        continue
+                    }
+                    state = decoded
                     snapshotSequence = s
                     break
                 } catch {
@@ -215,6 +226,19 @@ public final class LogbookStore {
     func append(_ events: [Event], actor: String, reason: String?, time: Int64?) throws(LogbookError) {
         guard log != nil else { throw LogbookError(.failure, "The store was opened read-only") }
         let newest = pending?.lastTime ?? state.lastTimestamp
+        if let time, !Timestamp.isRecordable(time) {
+            throw LogbookError(.usage, "The time \(time) ms is outside years 0000-9999")
+        }
+        for event in events {
+            if case let .metricsLogged(_, series) = event {
+                for s in series {
+                    guard !s.points.isEmpty else { throw LogbookError(.usage, "Metric '\(s.key)' has no points") }
+                    for p in s.points where !Timestamp.isRecordable(p.time) {
+                        throw LogbookError(.usage, "A point of metric '\(s.key)' has time \(p.time) ms, outside years 0000-9999")
+                    }
+                }
+            }
+        }
         if let time, time < newest {
             throw LogbookError(.refused, "The time \(Timestamp.iso(time)) is earlier than the newest event "
                                + "(\(Timestamp.iso(newest))); timestamps never go back")
@@ -282,8 +306,13 @@ public final class LogbookStore {
             state.apply(item.event, timestamp: time, actor: item.actor, position: position)
             offset += UInt64(lengths[i])
         }
-        if result.position.segment != reader.segmentFiles.last?.base { try refreshReader() }
-        if state.lastSequence >= lastSnapshotSequence + options.snapshotInterval { try writeSnapshot() }
+        // The events are durable and applied: from here on nothing may turn the command into a failure.
+        if result.position.segment != reader.segmentFiles.last?.base {
+            do { try refreshReader() } catch { warnings.append("Rereading the segment list failed: \(error)") }
+        }
+        if state.lastSequence >= lastSnapshotSequence + options.snapshotInterval {
+            do { try writeSnapshot() } catch { warnings.append("Writing a snapshot failed (the store is fine; open replays more): \(error)") }
+        }
     }
 
     private func refreshReader() throws(LogbookError) {

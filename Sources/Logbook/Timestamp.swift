@@ -1,8 +1,18 @@
 /// ISO-8601 formatting and parsing of millisecond timestamps, without Foundation.
 public enum Timestamp {
-    /// `2026-03-01T14:00:00.000Z` for milliseconds since the epoch (UTC).
+    /// The earliest time Logbook records: 0000-01-01T00:00:00.000Z.
+    public static let earliest: Int64 = -62_167_219_200_000
+    /// The latest time Logbook records: 9999-12-31T23:59:59.999Z.
+    public static let latest: Int64 = 253_402_300_799_999
+
+    /// Whether `ms` is a time Logbook records (years 0000 to 9999, what ISO-8601 text can say).
+    public static func isRecordable(_ ms: Int64) -> Bool { ms >= earliest && ms <= latest }
+
+    /// `2026-03-01T14:00:00.000Z` for milliseconds since the epoch (UTC); times outside years 0000-9999 print as
+    /// their number of milliseconds.
     public static func iso(_ ms: Int64) -> String {
         if ms == .min { return "-" }
+        guard isRecordable(ms) else { return "\(ms) ms" }
         let days = floorDiv(ms, 86_400_000)
         let msOfDay = ms - days * 86_400_000
         let (y, m, d) = civil(fromDays: days)
@@ -67,7 +77,7 @@ public enum Timestamp {
         return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
 
-    private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : (a - b + 1) / b }
+    private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a / b - (a % b < 0 ? 1 : 0) }
 
     private static func isLeap(_ y: Int64) -> Bool { y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) }
 

@@ -16,6 +16,8 @@ package enum LogFormat {
     package static let chainSize = 32
     /// Flag bit: this frame ends a batch and carries the chain hash.
     static let commitFlag: UInt8 = 1
+    /// Sequence numbers stay below 2^63, so that arithmetic on them never overflows.
+    package static let maxSequence: UInt64 = 1 << 63
     /// The largest frame accepted (64 MiB); anything larger is damage, not data.
     package static let maxFrameSize = 64 << 20
     /// File name suffix of segments.
@@ -118,6 +120,10 @@ package struct SegmentHeader: Equatable, Sendable {
                                "Segment format version \(b.u16(8)) is not supported (this build reads version \(LogFormat.version))",
                                path: path, offset: 8)
         }
-        return SegmentHeader(baseSequence: b.u64(16), previousTimestamp: b.i64(24), startChain: b.digest(32))
+        let base = b.u64(16)
+        guard base >= 1 && base < LogFormat.maxSequence else {
+            throw StorageError(.corrupted, "Segment header names base sequence \(base), outside 1..<2^63", path: path, offset: 16)
+        }
+        return SegmentHeader(baseSequence: base, previousTimestamp: b.i64(24), startChain: b.digest(32))
     }
 }

@@ -24,6 +24,7 @@ extension LogReader {
     ///   `.tampered` when the chain does not match a stored link or the digest.
     package func verify(upTo digest: LogDigest? = nil) throws -> VerifyReport {
         var report = VerifyReport()
+        tailDamage = nil
         let first = segments[0]
         report.firstSequence = first.base
         if first.base == 1 && first.header.startChain != .zero {
@@ -79,6 +80,9 @@ extension LogReader {
             if let failure { throw failure }
         }
         report.digest = LogDigest(sequence: nextSequence - 1, chain: chain)
+        // An incomplete or damaged end is a write in flight while a writer runs; with none, it is damage that
+        // recovery will cut, and verification must say so rather than stop quietly before it.
+        if let damage = tailDamage, !StoreLock.isHeld(paths, io: io) { throw damage }
         if let digest, !report.matchedDigest {
             throw StorageError(.tampered, "The log ends at sequence \(nextSequence - 1), before the digest's "
                                + "\(digest.sequence): records were removed", sequence: nextSequence)

@@ -7,10 +7,13 @@
 package final class LogReader {
     /// Where the store lives.
     package let paths: StorePaths
-    private let io: FileIO
+    let io: FileIO
     private(set) var segments: [SegmentFile] = []
     private let scanner = SegmentScanner()
     private var indexes: [UInt64: SegmentIndex] = [:]
+    /// Where the newest segment ended in an incomplete or damaged batch during the last read, if it did: a write in
+    /// flight, or a torn tail the next writer will cut. ``verify(upTo:)`` calls it damage when no writer is running.
+    package internal(set) var tailDamage: StorageError?
 
     /// The segment files, oldest first.
     package var segmentFiles: [SegmentFile] { segments }
@@ -90,6 +93,24 @@ package final class LogReader {
         }
     }
 
+    /// Opens a segment file, following it into the other directory if a compaction moved it since listing.
+    func openSegment(_ i: Int) throws(StorageError) -> SystemFile {
+        let segment = segments[i]
+        do { return try io.open(segment.path, writable: false) } catch where error == .noSuchFile {
+            let name = segment.path.split(separator: "/").last.map(String.init) ?? ""
+            let moved = segment.path.hasPrefix(paths.archive + "/") ? paths.log + "/" + name : paths.archive + "/" + name
+            do {
+                let file = try io.open(moved, writable: false)
+                segments[i].path = moved
+                return file
+            } catch {
+                throw StorageError(.io, "Opening a segment failed", path: segment.path, errno: error)
+            }
+        } catch {
+            throw StorageError(.io, "Opening a segment failed", path: segment.path, errno: error)
+        }
+    }
+
     /// Reads the batch holding the record at `position` and calls `body` with that record.
     ///
     /// - Complexity: O(1): one read at the position (plus one per other record of a multi-record batch).
@@ -100,8 +121,8 @@ package final class LogReader {
         guard let i = segments.firstIndex(where: { $0.base == position.segment }) else {
             throw StorageError(.notFound, "No segment starting at sequence \(position.segment)", path: paths.log)
         }
+        let file = try openSegment(i)
         let segment = segments[i]
-        let file = try io.open(segment.path, writable: false)
         let header = try file.read(count: LogFormat.frameHeaderSize, at: Int(position.offset))
         guard header.count == LogFormat.frameHeaderSize else {
             throw StorageError(.corrupted, "No record at this position", path: segment.path, offset: Int(position.offset))
@@ -168,7 +189,8 @@ package final class LogReader {
         if isSealed, let file = try? io.open(paths.index(besideSegment: segment.path), writable: false),
            let size = try? file.size(), let bytes = try? file.read(count: size, at: 0),
            let index = SegmentIndex.decode(bytes, base: segment.base),
-           let segmentSize = try? io.open(segment.path, writable: false).size(), index.coveredBytes == segmentSize {
+           let position = segments.firstIndex(of: segment), let segmentSize = try? openSegment(position).size(),
+           index.coveredBytes == segmentSize {
             indexes[segment.base] = index
             return index
         }
@@ -187,15 +209,12 @@ package final class LogReader {
     /// Scans one segment from an index entry (or its start); returns the sequence number after the last batch.
     @discardableResult
     func scanSegment(_ i: Int, from entry: SegmentIndex.Entry?, _ body: (BatchView) throws -> Bool) throws -> UInt64 {
-        let segment = segments[i]
         let isNewest = i == segments.count - 1
-        let file: SystemFile
+        let file = try openSegment(i)
+        let segment = segments[i]
         let size: Int
-        do {
-            file = try io.open(segment.path, writable: false)
-            size = try file.size()
-        } catch {
-            throw StorageError(.io, "Opening a segment failed", path: segment.path, errno: error)
+        do { size = try file.size() } catch {
+            throw StorageError(.io, "Reading a segment's size failed", path: segment.path, errno: error)
         }
         var start = entry?.offset ?? LogFormat.segmentHeaderSize
         var sequence = entry?.sequence ?? segment.base
@@ -208,12 +227,20 @@ package final class LogReader {
             case .clean:
                 return outcome.nextSequence
             case .incomplete(let offset):
-                if isNewest { return outcome.nextSequence }
+                if isNewest {
+                    tailDamage = StorageError(.corrupted, "The newest segment ends inside a batch (an interrupted write "
+                                              + "not yet cut back)", path: segment.path, offset: offset, sequence: outcome.nextSequence)
+                    return outcome.nextSequence
+                }
                 throw StorageError(.corrupted, "Sealed segment ends inside a batch", path: segment.path, offset: offset,
                                    sequence: outcome.nextSequence)
             case .damaged(let offset, let seq, let reason):
                 let followed = try scanner.hasValidFrame(in: file, after: offset, to: size, minimumSequence: seq)
-                if isNewest && !followed { return outcome.nextSequence }
+                if isNewest && !followed {
+                    tailDamage = StorageError(.corrupted, "The newest segment ends with a damaged record (\(reason)) not "
+                                              + "yet cut back", path: segment.path, offset: offset, sequence: seq)
+                    return outcome.nextSequence
+                }
                 // A writer's pwrite may be landing right now: look once more before calling it damage.
                 if isNewest && attempt < 2 {
                     start = outcome.endOfLastBatch

@@ -123,6 +123,18 @@ package struct AppendBatch: Sendable {
         ownTimestampsDecrease = false
     }
 
+    /// Undoes ``seal(firstSequence:timestamp:previousChain:)`` after a failed write, so the batch can be appended
+    /// again as it was (the fields seal filled in are rewritten by the next seal).
+    mutating func unseal() {
+        guard bytes.count >= LogFormat.chainSize else { return }
+        bytes.removeLast(LogFormat.chainSize)
+        let lastOffset = lastFrameOffset
+        bytes.withUnsafeMutableBytes { b in
+            let length = Int(UnsafeRawBufferPointer(b).u32(lastOffset))
+            b.setU32(UInt32(length - LogFormat.chainSize), lastOffset)
+        }
+    }
+
     /// Fills in sequence numbers, timestamp (unless records have their own), flags, the chain hash and CRCs;
     /// returns the new chain hash.
     ///

@@ -78,13 +78,16 @@ package struct SegmentIndex: Sendable, Equatable {
                   b.u64(16) == base else { return nil }
             let count = Int(b.u32(12))
             guard b.count == 36 + 24 * count,
-                  b.u32(b.count - 4) == CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[0..<(b.count - 4)])) else { return nil }
+                  b.u32(b.count - 4) == CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[0..<(b.count - 4)])),
+                  let covered = Int(exactly: b.u64(24)) else { return nil }
             var index = SegmentIndex()
-            index.coveredBytes = Int(b.u64(24))
+            index.coveredBytes = covered
             index.entries.reserveCapacity(count)
             for i in 0..<count {
-                index.entries.append(Entry(sequence: b.u64(32 + 24 * i), timestamp: b.i64(40 + 24 * i),
-                                           offset: Int(b.u64(48 + 24 * i))))
+                // An entry must point inside the segment, after the header; anything else makes the sidecar unusable.
+                guard let offset = Int(exactly: b.u64(48 + 24 * i)), offset >= LogFormat.segmentHeaderSize,
+                      offset < covered else { return nil }
+                index.entries.append(Entry(sequence: b.u64(32 + 24 * i), timestamp: b.i64(40 + 24 * i), offset: offset))
             }
             return index
         }

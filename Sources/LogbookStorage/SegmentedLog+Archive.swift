@@ -11,7 +11,7 @@ extension SegmentedLog {
         try sync()
         var moved: [String] = []
         do {
-            try io.makeDirectory(paths.archive)
+            try io.makeDirectoryDurably(paths.archive, in: paths.root)
             for i in 0..<(segments.count - 1) {
                 let s = segments[i]
                 let lastInSegment = segments[i + 1].base - 1
@@ -25,6 +25,8 @@ extension SegmentedLog {
                 moved.append(target)
             }
             if !moved.isEmpty {
+                // The new names first, then the removals: a crash between the two leaves a file in both lists
+                // (which readers treat as one), never in neither.
                 try io.syncDirectory(paths.archive)
                 try io.syncDirectory(paths.log)
             }

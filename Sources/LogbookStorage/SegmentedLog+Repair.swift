@@ -25,7 +25,7 @@ extension SegmentedLog {
         let lock = try StoreLock(paths, io: io, timeoutMilliseconds: configuration.lockTimeoutMilliseconds)
         defer { lock.release() }
         let segments = try io.listSegments(paths).segments
-        guard let i = segments.lastIndex(where: { $0.base <= sequence + 1 }) else {
+        guard sequence < LogFormat.maxSequence, let i = segments.lastIndex(where: { $0.base <= sequence + 1 }) else {
             throw StorageError(.invalidArgument, "Sequence \(sequence) is before the oldest kept segment", path: paths.log)
         }
         let segment = segments[i]
@@ -71,8 +71,8 @@ extension SegmentedLog {
         guard tailBytes > 0 || !later.isEmpty else { return report }
         let folder = paths.lostAndFound + "/repair-after-\(sequence)-\(FileIO.wallClockMilliseconds())"
         do {
-            try io.makeDirectory(paths.lostAndFound)
-            try io.makeDirectory(folder)
+            try io.makeDirectoryDurably(paths.lostAndFound, in: paths.root)
+            try io.makeDirectoryDurably(folder, in: paths.lostAndFound)
             if tailBytes > 0 {
                 let bytes = try file.read(count: tailBytes, at: cut)
                 try io.writeAtomically(bytes, to: folder + "/tail-of-" + String(segment.path.split(separator: "/").last!),
@@ -86,13 +86,19 @@ extension SegmentedLog {
                 report.removedSegments.append(s.path)
             }
             try io.syncDirectory(paths.lostAndFound)
-            try file.truncate(to: cut)
-            try file.synchronizeData()
+            // Later segments go first (newest first), then the cut: a crash in between never leaves a hole in the
+            // middle of the log, only a shorter log.
             for s in later.reversed() {
                 try io.unlink(s.path)
-                if io.exists(paths.index(base: s.base)) { try io.unlink(paths.index(base: s.base)) }
+                let sidecar = paths.index(besideSegment: s.path)
+                if io.exists(sidecar) { try io.unlink(sidecar) }
             }
-            if io.exists(paths.index(base: segment.base)) { try io.unlink(paths.index(base: segment.base)) }
+            try io.syncDirectory(paths.log)
+            if io.isDirectory(paths.archive) { try io.syncDirectory(paths.archive) }
+            try file.truncate(to: cut)
+            try file.synchronizeData()
+            let sidecar = paths.index(besideSegment: segment.path)
+            if io.exists(sidecar) { try io.unlink(sidecar) }
             try io.syncDirectory(paths.log)
         } catch let e as StorageError {
             throw e

@@ -184,21 +184,31 @@ package final class SegmentedLog {
             time = max(FileIO.wallClockMilliseconds(), newestTimestamp)
         }
         let first = nextSequence
+        guard first + UInt64(batch.count) < LogFormat.maxSequence else {
+            throw StorageError(.invalidArgument, "The log is full: sequence numbers would pass 2^63")
+        }
         let newChain = batch.seal(firstSequence: first, timestamp: time, previousChain: chain)
         let size = batch.bytes.count
-        let used = activeEnd + pending.count
-        if used > LogFormat.segmentHeaderSize && used + size > configuration.segmentSize {
-            try roll()
-        }
-        let offset = activeEnd + pending.count
-        switch configuration.syncPolicy {
-        case .everyBatch:
-            try writeDurably(batch.bytes, at: offset)
-        case .interval(let ms):
-            try queue(batch.bytes)
-            if FileIO.monotonicNanoseconds() - lastSyncNanoseconds >= UInt64(ms) * 1_000_000 { try sync() }
-        case .never:
-            try queue(batch.bytes)
+        let offset: Int
+        do {
+            let used = activeEnd + pending.count
+            if used > LogFormat.segmentHeaderSize && used + size > configuration.segmentSize {
+                try roll()
+            }
+            offset = activeEnd + pending.count
+            switch configuration.syncPolicy {
+            case .everyBatch:
+                try writeDurably(batch.bytes, at: offset)
+            case .interval(let ms):
+                try queue(batch.bytes)
+                if FileIO.monotonicNanoseconds() - lastSyncNanoseconds >= UInt64(ms) * 1_000_000 { try sync() }
+            case .never:
+                try queue(batch.bytes)
+            }
+        } catch {
+            // Nothing of the batch was acknowledged: give it back as it was, so a retry appends the same records.
+            batch.unseal()
+            throw error
         }
         activeIndex.note(sequence: first, timestamp: batch.hasOwnTimestamps ? batch.firstOwnTimestamp : time, offset: offset,
                          end: offset + size)

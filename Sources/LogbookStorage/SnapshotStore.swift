@@ -92,8 +92,7 @@ package struct SnapshotStore: Sendable {
             guard b.u16(8) == LogFormat.version, b.u16(10) == UInt16(Self.headerSize) else {
                 throw StorageError(.unsupportedVersion, "Snapshot format version \(b.u16(8)) is not supported", path: path, offset: 8)
             }
-            let length = Int(b.u64(64))
-            guard b.count == Self.headerSize + length, b.u64(16) == sequence else {
+            guard let length = Int(exactly: b.u64(64)), b.count - Self.headerSize == length, b.u64(16) == sequence else {
                 throw StorageError(.corrupted, "Snapshot length or sequence does not match its header", path: path, offset: 64)
             }
             let payload = UnsafeRawBufferPointer(rebasing: b[Self.headerSize...])

@@ -41,6 +41,13 @@ package final class StoreLock {
         self.file = file
     }
 
+    /// Whether a writer holds the store's lock right now (a momentary non-blocking probe; never waits).
+    package static func isHeld(_ paths: StorePaths, io: FileIO) -> Bool {
+        guard io.exists(paths.lock), let file = try? io.open(paths.lock, writable: true) else { return false }
+        defer { file.close() }
+        return (try? file.tryLockExclusive()) == false
+    }
+
     /// Releases the lock (also done when the object goes away or the process dies).
     package func release() { file.close() }
 }

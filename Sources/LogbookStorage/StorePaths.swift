@@ -58,6 +58,18 @@ extension FileIO {
     ///
     /// Leftover temporary files are returned separately (the writer removes them; readers ignore them).
     func listSegments(_ paths: StorePaths) throws(StorageError) -> (segments: [SegmentFile], temporary: [String]) {
+        // A compaction may move a file from log/ to archive/ while we list: look again before calling it missing.
+        var attempt = 0
+        while true {
+            do {
+                return try listSegmentsOnce(paths)
+            } catch where error.errno == .noSuchFile && attempt < 5 {
+                attempt += 1
+            }
+        }
+    }
+
+    private func listSegmentsOnce(_ paths: StorePaths) throws(StorageError) -> (segments: [SegmentFile], temporary: [String]) {
         let names: [String]
         do { names = try listDirectory(paths.log) } catch {
             if error == .noSuchFile { throw StorageError(.notFound, "No Logbook store here (no log directory)", path: paths.root) }
@@ -83,11 +95,28 @@ extension FileIO {
             segments.append(SegmentFile(path: path, header: header))
         }
         segments.sort { $0.base < $1.base }
-        for (a, b) in zip(segments, segments.dropFirst()) where a.base == b.base {
-            throw StorageError(.corrupted, "Two segments start at sequence \(a.base) ('\(a.path)' and '\(b.path)')", path: b.path)
+        var unique: [SegmentFile] = []
+        for s in segments {
+            if let last = unique.last, last.base == s.base {
+                // Listed twice because a compaction moved it between the two directory listings: the same file.
+                if last.header == s.header && lastComponent(last.path) == lastComponent(s.path) {
+                    if s.path.hasPrefix(paths.archive + "/") { unique[unique.count - 1] = s }
+                    continue
+                }
+                throw StorageError(.corrupted, "Two segments start at sequence \(s.base) ('\(last.path)' and '\(s.path)')", path: s.path)
+            }
+            unique.append(s)
         }
-        return (segments, temporary)
+        // Nothing removes old segments yet (a recorded prune will, with a checkpoint): a log that does not start at
+        // sequence 1 has lost its beginning.
+        if let first = unique.first, first.base != 1 {
+            throw StorageError(.tampered, "The oldest segment starts at sequence \(first.base), not 1: the segments before it "
+                               + "are missing", path: first.path, offset: 16, sequence: 1)
+        }
+        return (unique, temporary)
     }
+
+    private func lastComponent(_ path: String) -> Substring { path.split(separator: "/").last ?? "" }
 
     /// Reads and checks one segment header.
     func readSegmentHeader(_ path: String) throws(StorageError) -> SegmentHeader {
@@ -100,6 +129,13 @@ extension FileIO {
         } catch {
             throw StorageError(.io, "Reading a segment header failed", path: path, errno: error as? Errno)
         }
+    }
+
+    /// Creates `path` (mode 0700) if missing and, when it was created, syncs `parent` so the new entry is durable.
+    package func makeDirectoryDurably(_ path: String, in parent: String) throws(Errno) {
+        if isDirectory(path) { return }
+        try makeDirectory(path)
+        try syncDirectory(parent)
     }
 
     /// Writes an artifact's bytes atomically (see ``writeAtomically(_:to:directory:)``).

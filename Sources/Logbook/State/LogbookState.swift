@@ -147,7 +147,7 @@ public struct LogbookState: Equatable, Sendable {
         case let .paramsLogged(run, params):
             withRun(run, position) { r in for p in params { r.params.set(p.key, p.value) } }
         case let .metricsLogged(run, series):
-            for s in series {
+            for s in series where !s.points.isEmpty { // as replay's in-place path: a key is interned by its points
                 let key = metricKeys.intern(s.key)
                 for p in s.points { applyMetricPoint(run: run, key: key, point: p) }
             }

@@ -119,6 +119,9 @@ package enum StateCodec {
         s.metricKeys = StringTable(try r.strings())
         s.actors = StringTable(try r.strings())
         let actorLists = try r.count(minimumElementSize: 1)
+        guard actorLists == s.actors.strings.count else {
+            throw CodecError.invalidValue(at: r.offset, "\(actorLists) actor event lists for \(s.actors.strings.count) actors")
+        }
         for _ in 0..<actorLists { s.actorEvents.append(try positions(&r)) }
         let experiments = try r.count(minimumElementSize: 4)
         for i in 0..<experiments {
@@ -137,6 +140,9 @@ package enum StateCodec {
             }
             var run = Run(ordinal: i + 1, id: id, experiment: experiment, name: try r.string(), parent: try r.optionalInt(),
                           startTime: 0)
+            if let parent = run.parent, !(parent >= 1 && parent <= i) {
+                throw CodecError.invalidValue(at: r.offset, "run \(i + 1) names parent run \(parent), which does not precede it")
+            }
             run.status = try r.enumValue(RunStatus.self, "run status")
             run.startTime = try r.zigzag()
             run.endTime = try r.optionalZigzag()
@@ -183,6 +189,9 @@ package enum StateCodec {
                 v.createdTime = try r.zigzag()
                 v.stageTime = try r.zigzag()
                 v.pendingPromotionBy = try r.optionalString()
+                guard v.run >= 1 && v.run <= s.runs.count, v.parent.map({ $0 >= 1 && $0 <= n }) ?? true else {
+                    throw CodecError.invalidValue(at: r.offset, "version \(n + 1) of model \(name) names a run or parent that does not exist")
+                }
                 m.versions.append(v)
             }
             m.aliases = try r.keyValues()
@@ -197,8 +206,9 @@ package enum StateCodec {
         let tests = try r.count(minimumElementSize: 16)
         for i in 0..<tests {
             let t = try decodeTest(ordinal: i + 1, &r)
-            guard t.model >= 1 && t.model <= s.models.count else {
-                throw CodecError.invalidValue(at: r.offset, "A/B test \(t.name) names model \(t.model), which does not exist")
+            guard t.model >= 1 && t.model <= s.models.count,
+                  t.variants.allSatisfy({ $0.version >= 1 && $0.version <= s.models[t.model - 1].versions.count }) else {
+                throw CodecError.invalidValue(at: r.offset, "A/B test \(t.name) names a model or version that does not exist")
             }
             s.abTests.append(t)
         }

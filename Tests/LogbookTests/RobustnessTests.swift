@@ -1,0 +1,85 @@
+import Foundation
+@testable import Logbook
+import LogbookEvents
+import LogbookStorage
+import LogbookTestSupport
+import Testing
+
+@Suite("Robustness of the domain")
+struct RobustnessTests {
+    @Test("times outside years 0000-9999 are refused, and printing any time never traps")
+    func timeRange() throws {
+        let t = try TestStore()
+        try t.store.createExperiment(name: "e", t.ctx())
+        try t.store.startRun(experiment: "e", id: "r", t.ctx())
+        expectRefusal(t, .usage, "outside years") {
+            try t.store.createExperiment(name: "x", WriteContext(actor: "a", time: 253_402_300_800_000))
+        }
+        expectRefusal(t, .usage, "outside years") {
+            try t.store.logToRun("r", metrics: [MetricSeries(key: "m", points: [MetricPoint(step: 0, value: 1, time: .min + 1)])], t.ctx())
+        }
+        for ms: Int64 in [.min, .min + 1, -1, 0, .max, Timestamp.earliest, Timestamp.latest] { _ = Timestamp.iso(ms) }
+        #expect(Timestamp.iso(Timestamp.latest) == "9999-12-31T23:59:59.999Z")
+        #expect(Timestamp.iso(Timestamp.earliest) == "0000-01-01T00:00:00.000Z")
+        #expect(Timestamp.iso(-1) == "1969-12-31T23:59:59.999Z")
+    }
+
+    @Test("a metric series without points is refused (imported or not), so replay and live state agree")
+    func emptySeries() throws {
+        let t = try TestStore()
+        try t.store.createExperiment(name: "e", t.ctx())
+        try t.store.startRun(experiment: "e", id: "r", t.ctx())
+        expectRefusal(t, .usage, "no points") {
+            try t.store.importEvent(.metricsLogged(run: 1, series: [MetricSeries(key: "ghost", points: [])]),
+                                    actor: "a", reason: nil, time: t.now + 1)
+        }
+    }
+
+    @Test("a snapshot that cannot be written after a durable append is a warning, not a failed command")
+    func snapshotFailureAfterAppend() throws {
+        var options = StoreOptions()
+        options.snapshotInterval = 1
+        let t = try TestStore(options: options)
+        try t.store.createExperiment(name: "e", t.ctx())
+        // The next snapshot's temporary path is taken by a directory: writing it fails.
+        let next = t.store.snapshots.path(for: t.store.state.lastSequence + 1) + ".tmp"
+        try FileManager.default.createDirectory(atPath: next + "/blocker", withIntermediateDirectories: true)
+        try t.store.createExperiment(name: "f", t.ctx())
+        #expect(t.store.state.lastSequence == 2)
+        #expect(t.store.warnings.contains { $0.contains("Writing a snapshot failed") })
+        try t.reopen()
+        #expect(t.store.state.experiment(named: "f") != nil)
+    }
+
+    @Test("a snapshot whose state does not hold together is rejected by the decoder, never trusted")
+    func inconsistentSnapshotState() throws {
+        let t = try TestStore()
+        try t.store.createExperiment(name: "e", t.ctx())
+        try t.store.createExperiment(name: "f", t.ctx(actor: "bob"))
+        var lie = t.store.state
+        lie.actorEvents.removeLast() // two actors, one list: an index out of range waiting to happen
+        #expect(throws: CodecError.self) { _ = try StateCodec.decode(StateCodec.encode(lie)) }
+        var orphan = t.store.state
+        orphan.runs.append(Run(ordinal: 1, id: "x", experiment: 1, name: "x", parent: 7, startTime: 0))
+        #expect(throws: CodecError.self) { _ = try StateCodec.decode(StateCodec.encode(orphan)) }
+    }
+
+    @Test("the audit log of an A/B test lists its events")
+    func auditOfABTest() throws {
+        let t = try TestStore()
+        let s = t.store
+        try s.createExperiment(name: "e", t.ctx())
+        try s.startRun(experiment: "e", id: "r", t.ctx())
+        try s.createModel(name: "m", t.ctx())
+        try s.registerVersion(model: "m", run: "r", t.ctx())
+        try s.registerVersion(model: "m", run: "r", t.ctx())
+        try s.createABTest(name: "t", model: "m", variants: [ABVariant(name: "a", version: 1, weightBasisPoints: 5000),
+                                                             ABVariant(name: "b", version: 2, weightBasisPoints: 5000)],
+                           metric: "c", t.ctx())
+        try s.startABTest("t", t.ctx())
+        try s.assign(test: "t", units: ["u1", "u2"], t.ctx())
+        let events = try s.auditEvents(AuditQuery(entity: try EntityReference(parsing: "ab:t")))
+        #expect(events.map { EventCodec.typeName(of: $0.event) } == ["ab.created", "ab.started", "ab.assigned"])
+        #expect(throws: LogbookError.self) { _ = try s.auditEvents(AuditQuery(entity: .ab("ghost"))) }
+    }
+}
