@@ -178,14 +178,18 @@ final class Invocation {
             let store = try LogbookStore(at: storePath, writable: true, options: storeOptions)
             opened = store
             warn(store.warnings)
+            let shown = store.warnings.count
             let status: Int32
             do {
                 status = try command.handler(self)
             } catch {
                 try? store.close()
+                warn(Array(store.warnings.dropFirst(shown)))
                 throw error
             }
             try store.close()
+            // Warnings raised by the command itself (a snapshot that could not be written...).
+            warn(Array(store.warnings.dropFirst(shown)))
             return status
         }
     }
