@@ -24,7 +24,7 @@ let package = Package(
         // The command line as a library, so parsing and rendering are testable in-process.
         .target(name: "LogbookCLI", dependencies: ["Logbook", "LogbookStorage", "LogbookEvents"]),
         .executableTarget(name: "logbook", dependencies: ["LogbookCLI"]),
-        .executableTarget(name: "logbook-bench", dependencies: ["LogbookStorage"]),
+        .executableTarget(name: "logbook-bench", dependencies: ["LogbookStorage", "Logbook", "LogbookEvents"]),
         // Child process for crash tests (kill -9 loops); not installed, not part of the product.
         .executableTarget(name: "logbook-testtool", dependencies: ["LogbookStorage"]),
         .target(name: "LogbookTestSupport", dependencies: ["LogbookStorage"], path: "Tests/LogbookTestSupport"),

@@ -2,7 +2,7 @@ import Logbook
 
 /// The command table: every command of docs/cli.md, in the order `logbook --help` lists them.
 enum Commands {
-    static let all: [CommandSpec] = store + tracking + models + audit + [demo]
+    static let all: [CommandSpec] = store + tracking + models + ab + audit + [demo]
 
     // MARK: Store
 
@@ -213,6 +213,58 @@ enum Commands {
         CommandSpec("model", "lineage", "NAME VERSION", positionals: ["NAME", "VERSION"],
                     summary: "Where a version came from: parent versions, run, params, datasets, code, artifact",
                     access: .read, ModelCommands.lineage),
+    ]
+
+    // MARK: A/B tests
+
+    static let ab: [CommandSpec] = [
+        CommandSpec("ab", "create",
+                    "NAME --model M --variant NAME=VERSION:WEIGHT... --metric KEY [--continuous] [--guardrail KEY[:lower|:higher]]... [--min-sample N] [--alpha A] [--salt S] [--sequential]",
+                    positionals: ["NAME"], summary: "Create an A/B test between versions of a model; prints its name",
+                    details: "Give --variant once per arm; the first is the control. Weights are percentages (90 and 10; 33.33,\n33.33 and 33.34) when each is at most 100 and they sum to 100, or basis points (9000 and 1000) when\nthey sum to 10000. A guardrail KEY:higher (the default) is harmed by an increase, KEY:lower by a decrease.",
+                    options: [OptionSpec("--model", .value, "M", "the model whose versions are compared (required)"),
+                              OptionSpec("--variant", .repeated, "NAME=VERSION:WEIGHT", "an arm: name, model version, weight (repeatable; the first is the control)"),
+                              OptionSpec("--metric", .value, "KEY", "the primary metric (required)"),
+                              OptionSpec("--continuous", .flag, "the metric is any number (Welch's t-test); default a 0/1 conversion"),
+                              OptionSpec("--guardrail", .repeated, "KEY[:lower|:higher]", "a metric that must not get worse (repeatable)"),
+                              OptionSpec("--min-sample", .value, "N", "units per variant before a fixed-horizon decision (default 1000)"),
+                              OptionSpec("--alpha", .value, "A", "two-sided significance level (default 0.05)"),
+                              OptionSpec("--salt", .value, "S", "the assignment salt (default: the test's name)"),
+                              OptionSpec("--sequential", .flag, "decide on always-valid p-values (mSPRT): safe to look at any time")],
+                    access: .write, ABCommands.create),
+        CommandSpec("ab", "start", "NAME", positionals: ["NAME"], summary: "Start a created test: units can be assigned",
+                    access: .write, ABCommands.start),
+        CommandSpec("ab", "assign", "NAME (UNIT | --units-file F)", positionals: ["NAME", "UNIT"], min: 1,
+                    summary: "The variant of a unit (deterministic and sticky; the first assignment is recorded)",
+                    details: "Prints the variant's name. With --units-file, assigns every unit of F (one per line; '-' for standard\ninput) in one write and prints 'UNIT<TAB>VARIANT' lines. The bucket is the first 8 bytes of SHA-256 of\n'SALT.UNIT' (big-endian) mod 10000, mapped through the cumulative basis-point weights.",
+                    options: [OptionSpec("--units-file", .value, "F", "assign every unit of F, one per line ('-': standard input)")],
+                    access: .write, ABCommands.assign),
+        CommandSpec("ab", "record", "NAME (UNIT VALUE | --file F) [--metric KEY]", positionals: ["NAME", "UNIT", "VALUE"], min: 1,
+                    summary: "Record an outcome of an assigned unit (0 or 1 for a conversion metric)",
+                    details: "One outcome per unit and metric. --file records many in one write: 'UNIT VALUE [METRIC]' per line\n(tab- or space-separated; '-' for standard input).",
+                    options: [OptionSpec("--metric", .value, "KEY", "the metric (default the primary one; or a guardrail)"),
+                              OptionSpec("--file", .value, "F", "outcomes 'UNIT VALUE [METRIC]', one per line ('-': standard input)")],
+                    access: .write, ABCommands.record),
+        CommandSpec("ab", "status", "NAME", positionals: ["NAME"],
+                    summary: "Units, outcomes and means per variant; lift, interval, p-value per treatment; SRM; decision",
+                    details: "Conversions: pooled two-proportion z-test and Wald interval; continuous: Welch's t-test; two-sided at\nalpha, Holm-adjusted with several treatments; always-valid (mSPRT) with --sequential. docs/ab-testing.md.",
+                    access: .read, ABCommands.status),
+        CommandSpec("ab", "stop", "NAME [--promote-winner]", positionals: ["NAME"],
+                    summary: "Stop a test and record its conclusion; prints the decision",
+                    details: "--promote-winner promotes the winning treatment's version to Production through the registry, recording\nthe evaluation with the test's statistics (or awaiting approval when the model's policy requires it);\nwithout a winning treatment it is refused (exit 4) and nothing is recorded.",
+                    options: [OptionSpec("--promote-winner", .flag, "promote the winning treatment's version")],
+                    access: .write, ABCommands.stop),
+        CommandSpec("ab", "list", "", positionals: [], summary: "A/B tests: model, status, variants, units, decision",
+                    access: .read, ABCommands.list),
+        CommandSpec("ab", "plan", "--baseline P --mde X [--relative] [--alpha A] [--power B]", positionals: [],
+                    summary: "Units per arm to detect a change of a conversion rate (no store needed)",
+                    details: "Two-sided two-proportion z-test, pooled-variance formula. --mde is absolute (0.01 = one point)\nunless --relative (0.1 = +10%).",
+                    options: [OptionSpec("--baseline", .value, "P", "the control's conversion rate, between 0 and 1 (required)"),
+                              OptionSpec("--mde", .value, "X", "the minimum detectable effect (required)"),
+                              OptionSpec("--relative", .flag, "--mde is relative to the baseline"),
+                              OptionSpec("--alpha", .value, "A", "two-sided significance level (default 0.05)"),
+                              OptionSpec("--power", .value, "B", "power (default 0.8)")],
+                    access: .custom, ABCommands.plan),
     ]
 
     // MARK: Audit

@@ -33,6 +33,7 @@ enum Help {
         case "artifact": "Artifacts"
         case "dataset": "Datasets"
         case "model": "Models"
+        case "ab": "A/B tests"
         case "audit": "Audit"
         case "demo": "Demo"
         default: "Store"

@@ -47,6 +47,11 @@ public struct IngestReport: Equatable, Sendable {
 /// | `model.rollback` | `model`, `to` (ISO-8601, `#N`, or milliseconds); it reads the log, so it cannot follow changes to the same model in one ingest |
 /// | `model.delete`, `model.restore` | `model` |
 /// | `model.validation` | `model`, `status` (pending, validated, failed) |
+/// | `ab.create` | `test`, `model`, `variants` [{`name`, `version`, `weight`}] (percent or basis points, as `--variant`), `metric`, `continuous`, `guardrails` ["KEY[:lower|:higher]"], `min_sample`, `alpha`, `salt`, `sequential` |
+/// | `ab.start` | `test` |
+/// | `ab.assign` | `test`, `unit` or `units` [strings] |
+/// | `ab.record` | `test`, `unit`, `value`, `metric` (default the primary one) |
+/// | `ab.stop` | `test`, `promote_winner` |
 ///
 /// Where the command line takes a positional NAME or RUN, the key is `name` (experiments), `run` and `model`;
 /// `experiment`, `run_id` and `name` are accepted for them too.
@@ -115,6 +120,12 @@ public enum Ingest {
         "model.delete": ["model", "name"],
         "model.restore": ["model", "name"],
         "model.validation": ["model", "name", "status"],
+        "ab.create": ["test", "name", "model", "variants", "metric", "continuous", "guardrails", "min_sample", "alpha",
+                      "salt", "sequential"],
+        "ab.start": ["test", "name"],
+        "ab.assign": ["test", "name", "unit", "units"],
+        "ab.record": ["test", "name", "unit", "value", "metric"],
+        "ab.stop": ["test", "name", "promote_winner"],
     ]
 
     static let commonKeys = ["op", "actor", "reason", "time"]
@@ -199,8 +210,8 @@ private struct Session {
         }
         guard case .string(let op) = opValue else { throw line.mistyped("op", "a string", opValue) }
         guard let allowed = Ingest.keys[op] else {
-            if op.hasPrefix("ab.") || op.hasPrefix("monitor.") {
-                throw LogbookError(.usage, "'\(op)' is not supported yet: A/B tests and monitoring cannot be ingested in this version")
+            if op.hasPrefix("monitor.") {
+                throw LogbookError(.usage, "'\(op)' is not supported yet: monitoring cannot be ingested in this version")
             }
             throw LogbookError(.usage, "unknown op '\(op)'; the ops are \(Ingest.keys.keys.sorted().joined(separator: ", "))")
         }
@@ -393,8 +404,64 @@ private struct Session {
                 throw LogbookError(.usage, "\"status\" must be pending, validated or failed, not '\(s)'")
             }
             try store.updateModel(try name(l, "model", "name"), validation: status, c)
+        case "ab.create", "ab.start", "ab.assign", "ab.record", "ab.stop":
+            try performAB(op, l, c)
         default:
             preconditionFailure("op '\(op)' is in Ingest.keys but not handled")
+        }
+    }
+
+    /// The `ab.*` ops, as `logbook ab ...` does them.
+    func performAB(_ op: String, _ l: JSONObjectReader, _ c: WriteContext) throws(LogbookError) {
+        let test = try name(l, "test", "name")
+        switch op {
+        case "ab.create":
+            var parsed: [(name: String, version: Int, weight: Double)] = []
+            for (n, item) in try l.array("variants").enumerated() {
+                let v = try JSONObjectReader(item, what: "variant \(n + 1)")
+                for m in v.members where !["name", "version", "weight"].contains(m.key) {
+                    throw LogbookError(.usage, "variant \(n + 1): unknown key \"\(m.key)\" (a variant takes name, version, weight)")
+                }
+                parsed.append((try v.string("name"), try v.count("version"), try v.double("weight")))
+            }
+            let weights = try ABInput.basisPoints(parsed.map(\.weight), what: "the \"variants\" weights")
+            var guardrails: [ABGuardrail] = []
+            for (n, item) in (try l.optionalArray("guardrails") ?? []).enumerated() {
+                guard case .string(let s) = item else {
+                    throw LogbookError(.usage, "guardrail \(n + 1) must be a string \"KEY[:lower|:higher]\", not \(item.kindDescription)")
+                }
+                guardrails.append(try ABInput.guardrail(s, what: "guardrail"))
+            }
+            try store.createABTest(name: test, model: try l.string("model"),
+                                   variants: zip(parsed, weights).map { ABVariant(name: $0.name, version: $0.version, weightBasisPoints: $1) },
+                                   metric: try l.string("metric"), continuous: try l.bool("continuous"), guardrails: guardrails,
+                                   minimumSample: try l.optionalCount("min_sample", minimum: 0) ?? 1000,
+                                   alpha: try l.optionalDouble("alpha") ?? 0.05, salt: try l.optionalString("salt"),
+                                   sequential: try l.bool("sequential"), c)
+        case "ab.start":
+            try store.startABTest(test, c)
+        case "ab.assign":
+            var units: [String] = []
+            switch (try l.optionalString("unit"), try l.optionalArray("units")) {
+            case (let u?, nil): units = [u]
+            case (nil, let list?):
+                for (n, item) in list.enumerated() {
+                    guard case .string(let u) = item else {
+                        throw LogbookError(.usage, "unit \(n + 1) of \"units\" must be a string, not \(item.kindDescription)")
+                    }
+                    units.append(u)
+                }
+                guard !units.isEmpty else { throw LogbookError(.usage, "\"units\" is empty") }
+            case (nil, nil): throw l.missing("unit")
+            default: throw LogbookError(.usage, "give \"unit\" or \"units\", not both")
+            }
+            try store.assign(test: test, units: units, c)
+        case "ab.record":
+            let value = try l.double("value")
+            guard value.isFinite else { throw LogbookError(.usage, "\"value\" must be a finite number, not \(value)") }
+            try store.recordOutcomes(test: test, [(unit: try l.string("unit"), value: value, metric: try l.optionalString("metric"))], c)
+        default:
+            try store.stopABTest(test, promoteWinner: try l.bool("promote_winner"), c)
         }
     }
 

@@ -195,3 +195,118 @@ enum Render {
         ])
     }
 }
+
+// MARK: A/B tests
+
+extension Render {
+    /// A number of the A/B documents: null when absent or not finite (undefined statistics are null, not "NaN").
+    static func abNumber(_ d: Double?) -> JSON {
+        guard let d, d.isFinite else { return .null }
+        return .double(d)
+    }
+
+    /// The name of the model an A/B test compares versions of.
+    static func abModelName(_ t: ABTest, _ s: LogbookState) -> String {
+        t.model >= 1 && t.model <= s.models.count ? s.models[t.model - 1].name : String(t.model)
+    }
+
+    /// A variant's definition: name, version, weight in basis points.
+    static func abVariant(_ v: ABVariant) -> JSON {
+        .object([JSONMember("name", .string(v.name)), JSONMember("version", .int(v.version)),
+                 JSONMember("weight_bp", .int(v.weightBasisPoints))])
+    }
+
+    /// `ab status --json` (CLI.md: test, status, variants[], comparisons[], srm_p_value, decision) plus the test's
+    /// settings, raw_p_value and chance_to_win per comparison, guardrails[], power_reached and the times.
+    static func abStatus(_ r: ABStatusReport, _ s: LogbookState) -> [JSONMember] {
+        let t = r.test
+        let a = r.analysis
+        let variants: [JSON] = r.variants.map { v in
+            .object([
+                JSONMember("name", .string(v.name)),
+                JSONMember("version", .int(v.version)),
+                JSONMember("weight_bp", .int(v.weightBasisPoints)),
+                JSONMember("units", .int(v.units)),
+                JSONMember("outcomes", .int(v.outcomes)),
+                JSONMember("conversions", .int(v.conversions)),
+                JSONMember("mean", abNumber(v.mean)),
+                JSONMember("variance", abNumber(v.variance)),
+            ])
+        }
+        let comparisons: [JSON] = (a?.comparisons ?? []).map { c in
+            .object([
+                JSONMember("variant", .string(c.variant)),
+                JSONMember("against", .string(c.against)),
+                JSONMember("lift", abNumber(c.lift)),
+                JSONMember("rel_lift", abNumber(c.relativeLift)),
+                JSONMember("ci_low", abNumber(c.interval?.lower)),
+                JSONMember("ci_high", abNumber(c.interval?.upper)),
+                JSONMember("p_value", abNumber(c.pValue)),
+                JSONMember("significant", .bool(c.isSignificant)),
+                JSONMember("raw_p_value", abNumber(c.rawPValue)),
+                JSONMember("chance_to_win", abNumber(c.chanceToWin)),
+            ])
+        }
+        let control = t.variants.first?.name
+        let guardrails: [JSON] = (a?.guardrails ?? []).map { g in
+            let def = g.guardrail >= 0 && g.guardrail < t.guardrails.count ? t.guardrails[g.guardrail] : nil
+            let arm = t.variants.firstIndex { $0.name == g.variant }
+            func mean(_ v: Int?) -> JSON {
+                guard let v, v < t.tallies.count, g.guardrail + 1 < t.tallies[v].count else { return .null }
+                return abNumber(t.tallies[v][g.guardrail + 1].summary.mean)
+            }
+            return .object([
+                JSONMember("metric", .string(def?.metric)),
+                JSONMember("variant", .string(g.variant)),
+                JSONMember("against", .string(control)),
+                JSONMember("harm", .string(def.map { $0.higherIsWorse ? "higher" : "lower" })),
+                JSONMember("mean", mean(arm)),
+                JSONMember("control_mean", mean(0)),
+                JSONMember("lift", abNumber(g.lift)),
+                JSONMember("p_value", abNumber(g.pValue)),
+                JSONMember("violated", .bool(g.isViolated)),
+            ])
+        }
+        return [
+            JSONMember("test", .string(t.name)),
+            JSONMember("status", .string(t.status.rawValue)),
+            JSONMember("variants", .array(variants)),
+            JSONMember("comparisons", .array(comparisons)),
+            JSONMember("srm_p_value", abNumber(a?.srmPValue)),
+            JSONMember("decision", .string(t.decision ?? r.decision)),
+            JSONMember("model", .string(abModelName(t, s))),
+            JSONMember("metric", .string(t.metric)),
+            JSONMember("continuous", .bool(t.continuous)),
+            JSONMember("alpha", abNumber(t.alpha)),
+            JSONMember("min_sample", .int(t.minimumSample)),
+            JSONMember("power_reached", a.map { .bool($0.isPowerReached) } ?? .null),
+            JSONMember("sequential", .bool(t.sequential)),
+            JSONMember("salt", .string(t.salt)),
+            JSONMember("guardrails", .array(guardrails)),
+            JSONMember("units", .int(t.units.reduce(0, +))),
+            JSONMember("created_time", time(t.createdTime)),
+            JSONMember("started_time", time(t.startedTime)),
+            JSONMember("stopped_time", time(t.stoppedTime)),
+            JSONMember("promoted_variant", .string(t.promotedVariant.flatMap { $0 < t.variants.count ? t.variants[$0].name : nil })),
+        ]
+    }
+
+    /// One test of `ab list --json`: name, model, status, variants, units, decision; plus metric and times.
+    static func abSummary(_ r: ABStatusReport, _ s: LogbookState) -> JSON {
+        let t = r.test
+        return .object([
+            JSONMember("name", .string(t.name)),
+            JSONMember("model", .string(abModelName(t, s))),
+            JSONMember("status", .string(t.status.rawValue)),
+            JSONMember("variants", .array(t.variants.map(abVariant))),
+            JSONMember("units", .int(t.units.reduce(0, +))),
+            JSONMember("decision", .string(t.decision ?? r.decision)),
+            JSONMember("metric", .string(t.metric)),
+            JSONMember("continuous", .bool(t.continuous)),
+            JSONMember("sequential", .bool(t.sequential)),
+            JSONMember("created_time", time(t.createdTime)),
+            JSONMember("started_time", time(t.startedTime)),
+            JSONMember("stopped_time", time(t.stoppedTime)),
+        ])
+    }
+}

@@ -1,12 +1,13 @@
 import LogbookStorage
 
-// logbook-bench: measures the storage engine. docs/performance.md has the method and the numbers.
+// logbook-bench: measures the storage engine and the A/B test path. docs/performance.md has the method and the numbers.
 
 let usage = """
-Usage: logbook-bench storage [--json] [--dir DIR]
+Usage: logbook-bench storage|ab [--json] [--dir DIR]
 
 Commands:
   storage       append, durable append, replay, verify and hashing benchmarks (one run)
+  ab            A/B assignment throughput (1,000,000 units, durable batches) and `ab status` time on that test
 
 Options:
   --json        print one JSON object on standard output instead of a table
@@ -131,6 +132,8 @@ let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "storage":
     ProcessIO.exit(runStorage(parse(arguments.dropFirst())))
+case "ab":
+    ProcessIO.exit(runAB(parse(arguments.dropFirst())))
 case "--help", "-h":
     ProcessIO.writeStandardOutput(usage)
     ProcessIO.exit(0)

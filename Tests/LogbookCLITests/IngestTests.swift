@@ -144,7 +144,7 @@ private struct HistoryBuilder {
         (0..<Int(1 + g.next() % 3)).map { _ in
             MetricSeries(key: pick(["loss", "acc", "val/loss", "lr 😀"]), points: (0..<Int(1 + g.next() % 5)).map { _ in
                 MetricPoint(step: chance(10) ? 0 : Int64(g.next() % 1000), value: value(),
-                            time: chance(10) ? pick([Int64.min, Int64.max, -1, 0]) : t0 + Int64(g.next() % 100_000))
+                            time: chance(10) ? pick([Timestamp.earliest, Timestamp.latest, -1, 0]) : t0 + Int64(g.next() % 100_000))
             })
         }
     }
@@ -314,7 +314,7 @@ struct IngestTests {
         (#"{"op":"run.log","run":"r1","metrics":[{"key":"a","value":"high"}]}"#, .usage),
         (#"{"op":"run.log","metrics":[]}"#, .usage),
         (#"{"op":"run.log","run":"r1","time":"2020-01-01T00:00:00Z","tags":{"a":"b"}}"#, .usage),
-        (#"{"op":"ab.assign","test":"t1","unit":"u42"}"#, .usage),
+        (#"{"op":"ab.assign","test":"t1","unit":"u42"}"#, .notFound),
     ] as [(String, LogbookError.Code)])
     func allOrNothing(bad: String, code: LogbookError.Code) throws {
         let dir = TemporaryDirectory("ingest-atomic")
@@ -344,8 +344,7 @@ struct IngestTests {
         let dir = TemporaryDirectory("ingest-messages")
         let store = try openStore(dir)
         func message(_ lines: [String]) -> String { ingestError(store, lines)?.message ?? "no error" }
-        #expect(message(["", #"{"op":"ab.record","test":"t","unit":"u","value":1}"#])
-                == "line 2: 'ab.record' is not supported yet: A/B tests and monitoring cannot be ingested in this version")
+        #expect(message(["", #"{"op":"ab.record","test":"t","unit":"u","value":1}"#]).hasPrefix("line 2: No A/B test named 't'"))
         #expect(message([#"{"op":"monitor.log","model":"m","version":1,"latency_ms":1}"#]).hasPrefix("line 1: 'monitor.log' is not supported yet"))
         #expect(message(["{\"op\":\"experiment.create\",\"name\":\"e\"}", "{\"op\":"])
                 == "line 2: malformed JSON at column 7: expected a JSON value, found the end of the input")
@@ -546,5 +545,85 @@ struct IngestTests {
         let report = try Ingest.run(Array(text.utf8), store: store, defaults: WriteContext(actor: "x", time: t0))
         #expect(report == IngestReport(lines: 2, events: 2))
         #expect(try Ingest.run([], store: store, defaults: WriteContext(actor: "x")) == IngestReport(lines: 0, events: 0))
+    }
+
+    @Test("ab ops: create (percent or basis-point weights, guardrails), start, assign, record, stop; errors; export round trip")
+    func abOps() throws {
+        let dir = TemporaryDirectory("ingest-ab")
+        let store = try openStore(dir)
+        try ingest(store, [
+            #"{"op":"experiment.create","name":"e"}"#,
+            #"{"op":"run.start","experiment":"e","id":"r1"}"#,
+            #"{"op":"run.start","experiment":"e","id":"r2"}"#,
+            #"{"op":"run.start","experiment":"e","id":"r3"}"#,
+            #"{"op":"model.create","name":"m"}"#,
+            #"{"op":"model.register","model":"m","run":"r1"}"#,
+            #"{"op":"model.register","model":"m","run":"r2"}"#,
+            #"{"op":"model.register","model":"m","run":"r3"}"#,
+            #"{"op":"model.stage","model":"m","version":1,"stage":"Production","reason":"first"}"#,
+        ], time: t0)
+        try ingest(store, [
+            #"{"op":"ab.create","test":"t","model":"m","variants":[{"name":"control","version":1,"weight":90},{"name":"treatment","version":2,"weight":10}],"metric":"converted","guardrails":["latency_ms","revenue:lower"],"min_sample":10,"alpha":0.01,"salt":"s1"}"#,
+            #"{"op":"ab.create","name":"bp","model":"m","variants":[{"name":"a","version":1,"weight":3334},{"name":"b","version":2,"weight":3333},{"name":"c","version":3,"weight":3333}],"metric":"rev","continuous":true,"sequential":true}"#,
+            #"{"op":"ab.start","test":"t"}"#,
+            #"{"op":"ab.assign","test":"t","unit":"u1"}"#,
+            #"{"op":"ab.assign","test":"t","units":["u2","u3","u1"]}"#,
+            #"{"op":"ab.record","test":"t","unit":"u1","value":1}"#,
+            #"{"op":"ab.record","test":"t","unit":"u2","value":0}"#,
+            #"{"op":"ab.record","test":"t","unit":"u1","value":12.5,"metric":"latency_ms"}"#,
+        ], time: t0)
+        let t = try #require(store.state.abTest(named: "t"))
+        #expect(t.variants.map(\.weightBasisPoints) == [9000, 1000])
+        #expect(t.guardrails == [ABGuardrail(metric: "latency_ms", higherIsWorse: true), ABGuardrail(metric: "revenue", higherIsWorse: false)])
+        #expect(t.minimumSample == 10 && t.alpha == 0.01 && t.salt == "s1" && t.status == .running && !t.continuous)
+        #expect(t.units.reduce(0, +) == 3)
+        for u in ["u1", "u2", "u3"] {
+            #expect(t.assignedVariant(ofUnit: u) == t.variantIndex(forHash: ABTest.unitHash(salt: "s1", unit: u)))
+        }
+        let bp = try #require(store.state.abTest(named: "bp"))
+        #expect(bp.variants.map(\.weightBasisPoints) == [3334, 3333, 3333] && bp.continuous && bp.sequential && bp.status == .created)
+        #expect(bp.minimumSample == 1000 && bp.alpha == 0.05 && bp.salt == "bp")
+        let report = try store.abStatus("t")
+        #expect(report.variants.map(\.outcomes).reduce(0, +) == 2 && report.variants.map(\.conversions).reduce(0, +) == 1)
+
+        // Errors: the same classes as the command line; nothing is appended.
+        let digest = try store.digest()
+        func code(_ line: String) -> LogbookError.Code? { ingestError(store, [line])?.code }
+        let sum = ingestError(store, [#"{"op":"ab.create","test":"x","model":"m","variants":[{"name":"a","version":1,"weight":90},{"name":"b","version":2,"weight":5}],"metric":"k"}"#])
+        #expect(sum?.code == .usage && sum?.message.contains("sum to 95") == true, "\(String(describing: sum))")
+        #expect(code(#"{"op":"ab.create","test":"x","model":"m","variants":[{"name":"a","version":1,"weight_bp":5000},{"name":"b","version":2,"weight":50}],"metric":"k"}"#) == .usage)
+        #expect(code(#"{"op":"ab.create","test":"x","model":"m","variants":[{"name":"a","version":1,"weight":50},{"name":"b","version":2,"weight":50}],"metric":"k","guardrails":[3]}"#) == .usage)
+        #expect(code(#"{"op":"ab.create","test":"x","model":"m","variants":[{"name":"a","version":1,"weight":50},{"name":"b","version":2,"weight":50}],"metric":"k","guardrails":["l:sideways"]}"#) == .usage)
+        #expect(code(#"{"op":"ab.create","test":"x","model":"m","variants":[{"name":"a","version":1,"weight":50},{"name":"b","version":7,"weight":50}],"metric":"k"}"#) == .notFound)
+        #expect(code(#"{"op":"ab.create","test":"t","model":"m","variants":[{"name":"a","version":1,"weight":50},{"name":"b","version":2,"weight":50}],"metric":"k"}"#) == .refused)
+        #expect(code(#"{"op":"ab.assign","test":"ghost","unit":"u"}"#) == .notFound)
+        #expect(code(#"{"op":"ab.assign","test":"bp","unit":"u"}"#) == .refused)
+        #expect(code(#"{"op":"ab.assign","test":"t","unit":"u","units":["v"]}"#) == .usage)
+        #expect(code(#"{"op":"ab.assign","test":"t"}"#) == .usage)
+        #expect(code(#"{"op":"ab.record","test":"t","unit":"u9","value":1}"#) == .notFound)
+        #expect(code(#"{"op":"ab.record","test":"t","unit":"u1","value":0}"#) == .refused)
+        #expect(code(#"{"op":"ab.record","test":"t","unit":"u3","value":2}"#) == .usage)
+        #expect(code(#"{"op":"ab.record","test":"t","unit":"u3","value":"NaN","metric":"latency_ms"}"#) == .usage)
+        #expect(code(#"{"op":"ab.record","test":"t","unit":"u3","value":1,"metric":"nope"}"#) == .notFound)
+        #expect(code(#"{"op":"ab.stop","test":"t","promote_winner":true}"#) == .refused)
+        #expect(code(#"{"op":"ab.start","test":"t","colour":"red"}"#) == .usage)
+        let partial = ingestError(store, [#"{"op":"ab.assign","test":"t","unit":"u10"}"#, #"{"op":"ab.assign","test":"ghost","unit":"u"}"#])
+        #expect(partial?.code == .notFound && partial?.message.hasPrefix("line 2: ") == true)
+        #expect(try store.digest() == digest)
+        #expect(store.state.abTest(named: "t")?.assignedVariant(ofUnit: "u10") == nil)
+
+        try ingest(store, [#"{"op":"ab.stop","test":"t","reason":"enough"}"#], time: t0)
+        #expect(store.state.abTest(named: "t")?.status == .concluded)
+        #expect(code(#"{"op":"ab.assign","test":"t","unit":"late"}"#) == .refused)
+
+        // Export, then ingest into an empty store: the same A/B state.
+        let copy = try openStore(dir, "copy")
+        _ = try Ingest.run(Array(try exportLines(store).joined(separator: "\n").utf8), store: copy, defaults: WriteContext(actor: "x"))
+        for name in ["t", "bp"] {
+            let a = try #require(store.state.abTest(named: name)), b = try #require(copy.state.abTest(named: name))
+            #expect(a.variants == b.variants && a.guardrails == b.guardrails && a.status == b.status && a.decision == b.decision)
+            #expect(a.assignments == b.assignments && a.units == b.units && a.tallies == b.tallies)
+            #expect(try store.abStatus(name).variants == copy.abStatus(name).variants)
+        }
     }
 }

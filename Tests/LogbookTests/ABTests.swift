@@ -2,6 +2,7 @@ import Foundation
 @testable import Logbook
 import LogbookEvents
 import LogbookStats
+import LogbookStorage
 import LogbookTestSupport
 import Testing
 
@@ -226,4 +227,15 @@ func assignmentCases() throws -> [AssignmentCase] {
         }
     }
     return cases.sorted { ($0.id, $0.weights.description) < ($1.id, $1.weights.description) }
+}
+
+@Suite("A/B unit hash")
+struct ABUnitHashTests {
+    @Test("the unit hash is the big-endian prefix of SHA-256 of SALT.UNIT, as the statistics library reads it")
+    func prefixMatchesLibrary() {
+        for (salt, unit) in [("t", "u1"), ("checkout-v2", "user-42"), ("", ""), ("ü", "🙂"), (String(repeating: "s", count: 100), "x")] {
+            let digest = LogbookStorage.SHA256.hash(Array((salt + "." + unit).utf8))
+            #expect(ABTest.unitHash(salt: salt, unit: unit) == Assignment.bigEndianPrefix(ofDigest: digest.bytes))
+        }
+    }
 }

@@ -77,8 +77,8 @@ public struct ABTest: Equatable, Sendable {
 
     /// The hash that buckets a unit: the first 8 bytes of SHA-256 of `SALT.UNIT`, big-endian.
     public static func unitHash(salt: String, unit: String) -> UInt64 {
-        let digest = SHA256.hash(Array((salt + "." + unit).utf8))
-        return Assignment.bigEndianPrefix(ofDigest: digest.bytes) ?? 0
+        var key = salt + "." + unit
+        return key.withUTF8 { SHA256.hash(UnsafeRawBufferPointer($0)).prefix64 }
     }
 
     /// The variant a unit hashes to (deterministic across processes and machines): bucket = hash mod 10,000,

@@ -27,6 +27,9 @@ package struct SHA256Digest: Hashable, Sendable, CustomStringConvertible {
             w3: UInt64(s.6) << 32 | UInt64(s.7))
     }
 
+    /// The first 8 bytes of the digest read as a big-endian integer (what A/B assignment buckets).
+    package var prefix64: UInt64 { w0 }
+
     /// Loads a digest from 32 bytes at `offset` of a raw buffer (the caller checked the bounds).
     @inline(__always)
     package init(loading buffer: UnsafeRawBufferPointer, at offset: Int) {
