@@ -45,6 +45,8 @@ extension LogbookState {
             if t != abTests.count + 1 { return "test ordinal \(t) is not the next one (\(abTests.count + 1))" }
             if abTest(named: name) != nil { return "an A/B test named '\(name)' exists" }
             return variants.lazy.compactMap { version(m, $0.version) }.first
+        case .storeRepaired:
+            return nil
         case let .abTestStarted(t), let .abUnitsAssigned(t, _, _), let .abOutcomesRecorded(t, _), let .abTestStopped(t),
              let .abTestConcluded(t, _, _):
             return t >= 1 && t <= abTests.count ? nil : "A/B test \(t) does not exist"

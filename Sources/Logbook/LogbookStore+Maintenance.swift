@@ -110,15 +110,26 @@ extension LogbookStore {
     }
 
     /// Cuts a damaged log after `sequence` (see ``SegmentedLog/repair(at:truncateAfter:configuration:)``).
-    package static func repair(at path: String, truncateAfter sequence: UInt64,
-                               options: StoreOptions = StoreOptions()) throws(LogbookError) -> RepairReport {
+    ///
+    /// A cut that removed anything is then recorded in the log as a `store.repaired` event by `context`'s actor:
+    /// the history says that it was cut, where, and where the removed bytes are.
+    package static func repair(at path: String, truncateAfter sequence: UInt64, options: StoreOptions = StoreOptions(),
+                               _ context: WriteContext) throws(LogbookError) -> RepairReport {
+        let report: RepairReport
         do {
-            let report = try SegmentedLog.repair(at: path, truncateAfter: sequence, configuration: options.logConfiguration)
+            report = try SegmentedLog.repair(at: path, truncateAfter: sequence, configuration: options.logConfiguration)
             // Snapshots past the cut describe records that are gone.
             let snapshots = SnapshotStore(at: path, io: options.io)
             for s in try snapshots.sequences() where s > sequence { try snapshots.remove(sequence: s) }
-            return report
         } catch { throw wrap(error) }
+        guard report.removedBytes > 0, let savedTo = report.savedTo else { return report }
+        let store = try LogbookStore(at: path, writable: true, options: options)
+        var ctx = context
+        ctx.time = nil // the cut happens now, whatever time the removed records had
+        try store.append([.storeRepaired(truncatedAfter: sequence, removedBytes: Int64(report.removedBytes), savedTo: savedTo)],
+                         ctx)
+        try store.close()
+        return report
     }
 }
 

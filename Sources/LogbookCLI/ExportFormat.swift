@@ -177,6 +177,9 @@ public enum ExportFormat {
                 .object([JSONMember("unit", .string(o.unit)), JSONMember("metric", metricName(o.metric)),
                          JSONMember("value", .double(o.value))])
             }))])
+        case let .storeRepaired(after, removed, savedTo):
+            return .object([JSONMember("truncated_after", .int(Int64(truncatingIfNeeded: after))),
+                            JSONMember("removed_bytes", .int(removed)), JSONMember("saved_to", .string(savedTo))])
         case let .abTestConcluded(t, decision, promoted):
             let names = t >= 1 && t <= state.abTests.count ? state.abTests[t - 1].variants.map(\.name) : []
             return .object([JSONMember("test", abTest(t)), JSONMember("decision", .string(decision)),
@@ -404,6 +407,11 @@ public enum ExportFormat {
                 toSequence = UInt64(s)
             }
             return .rollbackPerformed(model: try model(), toTime: try d.optionalTime("to_time"), toSequence: toSequence)
+        case "store.repaired":
+            guard let after = UInt64(exactly: try d.int("truncated_after")) else {
+                throw LogbookError(.usage, "\"truncated_after\" in \"data\" of \(type) must be 0 or more")
+            }
+            return .storeRepaired(truncatedAfter: after, removedBytes: try d.int("removed_bytes"), savedTo: try d.string("saved_to"))
         case "ab.created":
             var variants: [ABVariant] = []
             for item in try d.array("variants") {

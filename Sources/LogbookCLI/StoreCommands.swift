@@ -103,7 +103,7 @@ enum StoreCommands {
     static func repair(_ inv: Invocation) throws(LogbookError) -> Int32 {
         let n = try ValueParser.sequence(try inv.require("--truncate-after"), "--truncate-after")
         try inv.requireStore()
-        let report = try LogbookStore.repair(at: inv.storePath, truncateAfter: n, options: inv.storeOptions)
+        let report = try LogbookStore.repair(at: inv.storePath, truncateAfter: n, options: inv.storeOptions, inv.context)
         if inv.json {
             inv.printJSON(.object([
                 JSONMember("kept_through", .int(Int64(report.keptThrough))),

@@ -333,6 +333,12 @@ public enum Event: Equatable, Sendable {
     /// A test was concluded with a decision (`winner:<variant>`, `no_difference`, ...), and the variant whose
     /// version was promoted, if any.
     case abTestConcluded(test: Int, decision: String, promotedVariant: Int?)
+
+    // MARK: The store itself
+    /// An explicit repair cut the log after `truncatedAfter`, removing `removedBytes` bytes that were damaged or came
+    /// after damage; they were saved in `savedTo` (a folder of the store's lost+found). Recorded right after the cut,
+    /// so the history says that it was cut, where, and by whom.
+    case storeRepaired(truncatedAfter: UInt64, removedBytes: Int64, savedTo: String)
 }
 
 /// An event with its envelope: where it sits in the log, when, who did it and why.

@@ -155,6 +155,9 @@ extension EventCodec {
         case .abTestConcluded:
             let test = try r.int(); let decision = try r.string()
             return .abTestConcluded(test: test, decision: decision, promotedVariant: try r.optionalInt())
+        case .storeRepaired:
+            let after = try r.varint(); let removed = try r.zigzag()
+            return .storeRepaired(truncatedAfter: after, removedBytes: removed, savedTo: try r.string())
         }
     }
 

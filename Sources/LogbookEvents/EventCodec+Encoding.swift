@@ -87,6 +87,8 @@ extension EventCodec {
             for o in outcomes { w.string(o.unit); w.int(o.metric); w.double(o.value) }
         case let .abTestConcluded(test, decision, promotedVariant):
             w.int(test); w.string(decision); w.optionalInt(promotedVariant)
+        case let .storeRepaired(truncatedAfter, removedBytes, savedTo):
+            w.varint(truncatedAfter); w.zigzag(removedBytes); w.string(savedTo)
         }
     }
 

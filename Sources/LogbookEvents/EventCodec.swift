@@ -47,6 +47,13 @@
 /// | 42 | promotion.approved | model varint, version varint |
 /// | 43 | promotion.rejected | model varint, version varint |
 /// | 44 | rollback.performed | model varint, toTime zigzag?, toSequence varint? |
+/// | 64 | ab.created | test varint, name string, model varint, variants [name string, version varint, weight varint], metric string, flags u8 (bit 0 continuous, bit 1 sequential), guardrails [metric string, higherIsWorse u8], minimumSample varint, alpha double, salt string |
+/// | 65 | ab.started | test varint |
+/// | 66 | ab.assigned | test varint, [unit string, variant varint] |
+/// | 67 | ab.outcomes_recorded | test varint, [unit string, metric varint, value double] |
+/// | 68 | ab.stopped | test varint |
+/// | 69 | ab.concluded | test varint, decision string, promotedVariant varint? |
+/// | 120 | store.repaired | truncatedAfter varint, removedBytes zigzag, savedTo string |
 ///
 /// Frozen: `model.created` v1 = model varint, name string, description string? (upcast with owner and purpose
 /// nil, riskTier `.unspecified`).

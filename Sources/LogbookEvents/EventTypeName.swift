@@ -40,6 +40,8 @@ enum EventType: UInt16, CaseIterable, Sendable {
     case abOutcomesRecorded = 67
     case abTestStopped = 68
     case abTestConcluded = 69
+    // The store itself (120...127).
+    case storeRepaired = 120
 
     /// The dotted name used in JSON export.
     var name: String {
@@ -77,6 +79,7 @@ enum EventType: UInt16, CaseIterable, Sendable {
         case .abOutcomesRecorded: "ab.outcomes_recorded"
         case .abTestStopped: "ab.stopped"
         case .abTestConcluded: "ab.concluded"
+        case .storeRepaired: "store.repaired"
         }
     }
 
@@ -133,6 +136,7 @@ enum EventType: UInt16, CaseIterable, Sendable {
         case .abOutcomesRecorded: self = .abOutcomesRecorded
         case .abTestStopped: self = .abTestStopped
         case .abTestConcluded: self = .abTestConcluded
+        case .storeRepaired: self = .storeRepaired
         }
     }
 }

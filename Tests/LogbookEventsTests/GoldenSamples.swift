@@ -72,6 +72,8 @@ enum GoldenSamples {
                                                                  ABOutcome(unit: "u1", metric: 1, value: 12.5)])),
         Entry("eve", "enough data", .abTestStopped(test: 1)),
         Entry("eve", nil, .abTestConcluded(test: 1, decision: "winner:new", promotedVariant: 1)),
+        Entry("ops", "disk error on /dev/sdb", .storeRepaired(truncatedAfter: 4711, removedBytes: 8192,
+                                                              savedTo: "lost+found/repair-after-4711-1767225600000")),
     ]
 
     /// The frozen `model.created` v1 sample and what it upcasts to.

@@ -8,8 +8,8 @@ struct RandomEvents {
 
     init(seed: UInt64) { g = SeededGenerator(seed: seed) }
 
-    /// The number of event cases (the catalog has 33).
-    static let caseCount = 33
+    /// The number of event cases (the catalog has 34).
+    static let caseCount = 34
 
     mutating func below(_ n: Int) -> Int { Int(g.next() % UInt64(n)) }
     mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
@@ -171,6 +171,7 @@ struct RandomEvents {
             })
         case 31: return .abTestStopped(test: ordinal())
         case 32: return .abTestConcluded(test: ordinal(), decision: string(), promotedVariant: optional { $0.ordinal() })
+        case 33: return .storeRepaired(truncatedAfter: uint64(), removedBytes: int64(), savedTo: string())
         default: fatalError("no case \(index)")
         }
     }

@@ -261,3 +261,37 @@ struct UnknownEventTests {
         #expect(e?.message.contains("999") == true)
     }
 }
+
+@Suite("Repair is recorded")
+struct RepairRecordTests {
+    @Test("a repair that cut something is an event in the log, by its actor; a repair with nothing to cut is not")
+    func repairIsRecorded() throws {
+        let t = try TestStore()
+        for i in 0..<6 { try t.store.createExperiment(name: "e\(i)", t.ctx()) }
+        try t.store.close()
+        let root = t.dir.path + "/store"
+        // Nothing to cut: nothing happens and nothing is recorded.
+        #expect(try LogbookStore.repair(at: root, truncateAfter: 6, WriteContext(actor: "ops")).removedBytes == 0)
+        #expect(try LogbookStore(at: root, writable: false).state.lastSequence == 6)
+        // Damage record 5 (followed by a good record 6): the store will not open until it is cut.
+        let segment = LogFixtures.segmentPaths(root)[0]
+        var bytes = readFile(segment)
+        let frames = LogFixtures.frames(bytes)
+        bytes[frames[4].offset + 30] ^= 0xFF
+        writeFile(segment, bytes)
+        #expect(throws: LogbookError.self) { _ = try LogbookStore(at: root, writable: false) }
+        #expect(throws: LogbookError.self) { _ = try LogbookStore.repair(at: root, truncateAfter: 6, WriteContext(actor: "ops")) }
+        let report = try LogbookStore.repair(at: root, truncateAfter: 4, WriteContext(actor: "ops", reason: "disk error"))
+        #expect(report.removedBytes > 0)
+        let store = try LogbookStore(at: root, writable: false)
+        #expect(store.state.lastSequence == 5)
+        let last = try store.auditEvents(AuditQuery(actor: "ops"))
+        #expect(last.count == 1 && last[0].sequence == 5 && last[0].reason == "disk error")
+        guard case let .storeRepaired(after, removed, savedTo) = last[0].event else {
+            Issue.record("not a store.repaired event: \(last[0].event)")
+            return
+        }
+        #expect(after == 4 && removed == Int64(report.removedBytes) && savedTo == report.savedTo)
+        #expect(try store.check().records == 5)
+    }
+}

@@ -254,6 +254,8 @@ public struct LogbookState: Equatable, Sendable {
                 t.status = .stopped
                 t.stoppedTime = timestamp
             }
+        case .storeRepaired:
+            break // a fact about the log itself: in the audit log, no projection changes
         case let .abTestConcluded(test, decision, promotedVariant):
             withTest(test, position) { t in
                 t.status = .concluded
