@@ -42,8 +42,9 @@ public struct CompactReport: Equatable, Sendable {
 }
 
 extension LogbookStore {
-    /// Counts of the store's contents and files.
-    public func stats() throws(LogbookError) -> StoreStats {
+    /// Counts of the store's contents (as of `past`, default now) and of its files (always as they are now).
+    public func stats(in past: LogbookState? = nil) throws(LogbookError) -> StoreStats {
+        let state = past ?? self.state
         let io = options.io
         var logBytes = 0
         var archived = 0

@@ -330,6 +330,26 @@ public final class LogbookStore {
         lastSnapshotSequence = state.lastSequence
     }
 
+    /// The digest as of a moment: the chain hash after the newest whole batch at or before it (a digest is always
+    /// taken between batches, as a reader sees the log), so `audit verify --digest` can later prove that prefix.
+    package func digest(at moment: Moment) throws(LogbookError) -> LogDigest {
+        let n = try sequence(at: moment)
+        if n >= state.lastSequence { return try digest() }
+        do {
+            var end: UInt64 = 0
+            if n > 0 {
+                try reader.forEachBatch(from: n) { batch in
+                    end = batch.lastSequence == n ? n : batch.firstSequence - 1
+                    return false
+                }
+            }
+            guard let chain = try reader.storedChain(after: end) else {
+                throw LogbookError(.integrity, "No batch of the log ends at sequence \(end)")
+            }
+            return LogDigest(sequence: end, chain: chain)
+        } catch { throw Self.wrap(error) }
+    }
+
     /// The log's digest now.
     package func digest() throws(LogbookError) -> LogDigest {
         if let log { return log.digest }

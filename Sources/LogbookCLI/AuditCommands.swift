@@ -48,8 +48,9 @@ enum AuditCommands {
 
     static func digest(_ inv: Invocation) throws(LogbookError) -> Int32 {
         let store = inv.store
-        let d = try store.digest()
-        let time: Int64? = d.sequence == 0 ? nil : (d.sequence == store.state.lastSequence ? store.state.lastTimestamp : nil)
+        let d: LogDigest
+        if let moment = inv.moment { d = try store.digest(at: moment) } else { d = try store.digest() }
+        let time: Int64? = d.sequence == 0 ? nil : (d.sequence == inv.state.lastSequence ? inv.state.lastTimestamp : nil)
         if inv.json {
             inv.printJSON(.object([JSONMember("seq", .int(Int64(d.sequence))), JSONMember("time", Render.time(time)),
                                    JSONMember("hash", .string(d.chain.hex))]))

@@ -20,7 +20,7 @@ enum StoreCommands {
     }
 
     static func stats(_ inv: Invocation) throws(LogbookError) -> Int32 {
-        let s = try inv.store.stats()
+        let s = try inv.store.stats(in: inv.state) // with --at: the contents as of then (files as they are now)
         if inv.json {
             inv.printJSON(.object([
                 JSONMember("events", .int(Int64(s.events))),

@@ -293,6 +293,25 @@ struct SessionTests {
         s.fails(2, "repair", "--truncate-after", "x")
     }
 
+    @Test("--at on stats and audit digest: the contents and the digest as of then, and that digest verifies")
+    func atOnStoreReads() throws {
+        let s = CLISession()
+        s.ok("init")
+        s.ok("experiment", "create", "e")
+        s.ok("run", "start", "--experiment", "e", "--id", "r1")
+        s.ok("run", "log", "r1", "--param", "p=1", "--metric", "m=1") // one batch: events 3 and 4
+        s.ok("experiment", "create", "f")
+        #expect(number(s.ok("stats", "--json", "--at", "#2").json["events"]) == 2)
+        #expect(number(s.ok("stats", "--json", "--at", "#2").json["experiments"]) == 1)
+        let then = s.ok("audit", "digest", "--json", "--at", "#2").json
+        #expect(number(then["seq"]) == 2)
+        // Inside the batch of events 3 and 4: the digest is the one a reader could take, after event 2.
+        #expect(number(s.ok("audit", "digest", "--json", "--at", "#3").json["seq"]) == 2)
+        #expect(number(s.ok("audit", "digest", "--json", "--at", "#4").json["seq"]) == 4)
+        s.ok("audit", "verify", "--digest", "2:\(then["hash"] as! String)")
+        s.fails(5, "audit", "verify", "--digest", "2:" + String(repeating: "0", count: 64))
+    }
+
     @Test("demo builds a store, tours it, and refuses an existing directory")
     func demo() throws {
         let dir = TemporaryDirectory("demo")
