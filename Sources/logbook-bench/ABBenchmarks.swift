@@ -221,23 +221,5 @@ extension ABBenchmarks {
 
 /// `logbook-bench ab [--json] [--dir DIR]`.
 func runAB(_ options: Options) -> Int32 {
-    let parent = options.directory ?? FileIO.environment("TMPDIR").flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-    let scratch: ScratchDirectory
-    do { scratch = try ScratchDirectory(under: parent) } catch {
-        ProcessIO.writeStandardError("Error: \(error)\n")
-        return 1
-    }
-    defer { scratch.remove() }
-    let quiet = options.json
-    let benchmarks = ABBenchmarks(directory: scratch) { line in
-        if !quiet { ProcessIO.writeStandardError("... " + line + "\n") }
-    }
-    let metrics: [Metric]
-    do { metrics = try benchmarks.run() } catch {
-        ProcessIO.writeStandardError("Error: benchmark failed: \(error)\n")
-        return 1
-    }
-    let machine = MachineInfo.current()
-    ProcessIO.writeStandardOutput(options.json ? json(metrics, machine: machine) : table(metrics, machine: machine))
-    return 0
+    runSuite(options) { scratch, progress in try ABBenchmarks(directory: scratch, progress: progress).run() }
 }

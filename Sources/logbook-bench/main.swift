@@ -106,7 +106,8 @@ func json(_ metrics: [Metric], machine: MachineInfo) -> String {
     return object.serialized() + "\n"
 }
 
-func runStorage(_ options: Options) -> Int32 {
+/// Runs one suite in a fresh scratch directory (removed afterwards) and prints its metrics as a table or JSON.
+func runSuite(_ options: Options, _ run: (ScratchDirectory, @escaping @Sendable (String) -> Void) throws -> [Metric]) -> Int32 {
     let parent = options.directory ?? FileIO.environment("TMPDIR").flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
     let scratch: ScratchDirectory
     do { scratch = try ScratchDirectory(under: parent) } catch {
@@ -115,17 +116,20 @@ func runStorage(_ options: Options) -> Int32 {
     }
     defer { scratch.remove() }
     let quiet = options.json
-    let benchmarks = StorageBenchmarks(directory: scratch) { line in
-        if !quiet { ProcessIO.writeStandardError("... " + line + "\n") }
-    }
     let metrics: [Metric]
-    do { metrics = try benchmarks.run() } catch {
+    do {
+        metrics = try run(scratch) { line in if !quiet { ProcessIO.writeStandardError("... " + line + "\n") } }
+    } catch {
         ProcessIO.writeStandardError("Error: benchmark failed: \(error)\n")
         return 1
     }
     let machine = MachineInfo.current()
     ProcessIO.writeStandardOutput(options.json ? json(metrics, machine: machine) : table(metrics, machine: machine))
     return 0
+}
+
+func runStorage(_ options: Options) -> Int32 {
+    runSuite(options) { scratch, progress in try StorageBenchmarks(directory: scratch, progress: progress).run() }
 }
 
 let arguments = CommandLine.arguments.dropFirst()

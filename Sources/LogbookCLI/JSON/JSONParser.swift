@@ -1,3 +1,4 @@
+import LogbookEvents
 /// Why a text is not JSON: the byte offset of the problem (from the start of the parsed bytes) and what was wrong.
 public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Offset of the offending byte from the start of the input (the input's length at an unexpected end).
@@ -293,31 +294,12 @@ private struct Parser {
 
     /// The length of the well-formed UTF-8 sequence at `offset` (its first byte is >= 0x80), or an error.
     func utf8Sequence(at offset: Int) throws(JSONParseError) -> Int {
-        let b0 = base[offset]
-        let length: Int
-        var low: UInt8 = 0x80
-        var high: UInt8 = 0xBF
-        switch b0 {
-        case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; low = 0xA0
-        case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; high = 0x9F
-        case 0xF0: length = 4; low = 0x90
-        case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; high = 0x8F
-        default: throw error(at: offset, "invalid UTF-8: \(found(offset)) cannot start a character")
+        switch UTF8Validation.sequence(base, count: end, at: offset) {
+        case .valid(let length): return length
+        case .badStart: throw error(at: offset, "invalid UTF-8: \(found(offset)) cannot start a character")
+        case .truncated: throw error(at: offset, "invalid UTF-8: truncated character")
+        case .illFormed: throw error(at: offset, "invalid UTF-8: ill-formed sequence (overlong, surrogate or out of range)")
         }
-        guard end - offset >= length else { throw error(at: offset, "invalid UTF-8: truncated character") }
-        let b1 = base[offset &+ 1]
-        guard b1 >= low && b1 <= high else {
-            throw error(at: offset, "invalid UTF-8: ill-formed sequence (overlong, surrogate or out of range)")
-        }
-        var k = 2
-        while k < length {
-            guard base[offset &+ k] & 0xC0 == 0x80 else { throw error(at: offset, "invalid UTF-8: truncated character") }
-            k &+= 1
-        }
-        return length
     }
 
     /// Decodes the escape at `i` (a backslash) into `scratch`.
