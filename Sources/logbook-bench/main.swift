@@ -26,9 +26,16 @@ func usageError(_ message: String) -> Never {
     fail("Error: \(message)\n\n" + usage, status: 2)
 }
 
-#if DEBUG
-fail("logbook-bench must be built with -c release\n", status: 2)
-#endif
+/// Whether this is a debug build: its timings would mean nothing, so the tool refuses to run.
+let isDebugBuild: Bool = {
+    #if DEBUG
+    return true
+    #else
+    return false
+    #endif
+}()
+
+if isDebugBuild { fail("logbook-bench must be built with -c release\n", status: 2) }
 
 struct Options {
     var json = false

@@ -1,4 +1,4 @@
-public import LogbookEvents
+internal import LogbookEvents
 package import LogbookStorage
 
 /// Everything the projections know, folded from the log's events. A pure function of the events applied:

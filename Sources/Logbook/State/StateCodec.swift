@@ -1,6 +1,6 @@
 package import LogbookEvents
-package import LogbookStats
-package import LogbookStorage
+internal import LogbookStats
+internal import LogbookStorage
 
 /// The snapshot encoding of ``LogbookState``: canonical (the same state always gives the same bytes), versioned,
 /// and decoded with bounds checks (a damaged snapshot throws, never traps).
