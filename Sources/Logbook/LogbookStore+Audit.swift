@@ -32,8 +32,12 @@ public struct AuditQuery: Equatable, Sendable {
     public var since: Int64?
     /// Only events at or before this time.
     public var until: Int64?
-    /// At most this many (the newest ones when limited? no: the first ones in log order).
+    /// At most this many, the first ones in log order.
     public var limit: Int?
+    /// Only events at or after this sequence number (`--since #N`).
+    public var fromSequence: UInt64?
+    /// Only events at or before this sequence number (`--until #N`).
+    public var throughSequence: UInt64?
 
     /// A query.
     public init(entity: EntityReference? = nil, actor: String? = nil, since: Int64? = nil, until: Int64? = nil,
@@ -87,19 +91,22 @@ extension LogbookStore {
         func keep(_ e: EventEnvelope) -> Bool {
             if let since = query.since, e.timestamp < since { return false }
             if let until = query.until, e.timestamp > until { return false }
+            if let from = query.fromSequence, e.sequence < from { return false }
+            if let through = query.throughSequence, e.sequence > through { return false }
             return true
         }
+        if limit == 0 { return [] }
         if let positions {
             for e in try events(at: positions) where keep(e) {
                 if result.count >= limit { break }
                 result.append(e)
             }
         } else {
-            var from: UInt64 = 1
+            var from: UInt64 = max(1, query.fromSequence ?? 1)
             if let since = query.since {
-                from = try sequence(at: .time(since - 1)) + 1
+                from = max(from, try sequence(at: .time(since - 1)) + 1)
             }
-            try forEachEvent(from: from, through: s.lastSequence) { e in
+            try forEachEvent(from: from, through: min(s.lastSequence, query.throughSequence ?? .max)) { e in
                 if let until = query.until, e.timestamp > until { return false }
                 if keep(e) { result.append(e) }
                 return result.count < limit

@@ -8,8 +8,16 @@ enum AuditCommands {
         var query = AuditQuery()
         if let e = inv.value("--entity") { query.entity = try EntityReference(parsing: e) }
         query.actor = inv.value("--actor")
-        query.since = try inv.timeOption("--since")
-        query.until = try inv.timeOption("--until")
+        switch try inv.momentOption("--since") {
+        case .time(let t): query.since = t
+        case .sequence(let n): query.fromSequence = n
+        case nil: break
+        }
+        switch try inv.momentOption("--until") {
+        case .time(let t): query.until = t
+        case .sequence(let n): query.throughSequence = n
+        case nil: break
+        }
         query.limit = try inv.countOption("--limit")
         let s = inv.state
         let events = try inv.store.auditEvents(query, in: inv.pastState)
@@ -50,7 +58,8 @@ enum AuditCommands {
         let store = inv.store
         let d: LogDigest
         if let moment = inv.moment { d = try store.digest(at: moment) } else { d = try store.digest() }
-        let time: Int64? = d.sequence == 0 ? nil : (d.sequence == inv.state.lastSequence ? inv.state.lastTimestamp : nil)
+        let time: Int64? = d.sequence == 0 ? nil
+            : (d.sequence == inv.state.lastSequence ? inv.state.lastTimestamp : try store.state(at: .sequence(d.sequence)).lastTimestamp)
         if inv.json {
             inv.printJSON(.object([JSONMember("seq", .int(Int64(d.sequence))), JSONMember("time", Render.time(time)),
                                    JSONMember("hash", .string(d.chain.hex))]))

@@ -10,7 +10,8 @@ public import LogbookEvents
 /// (`run_id`), models by name (`model`), experiments by id and name (`experiment_id`, `experiment`), stages,
 /// statuses and decisions by their printed names. Every optional field is written, `null` when absent. Metric
 /// values are JSON numbers in their shortest round-trip form (`-0.0` stays negative), non-finite ones the strings
-/// "NaN", "Infinity", "-Infinity"; steps and times inside `data` are integers (milliseconds since the epoch).
+/// "NaN", "Infinity", "-Infinity"; times inside `data` are ISO-8601 UTC strings with milliseconds, as everywhere in
+/// the CLI's JSON (the reader also takes integer milliseconds); steps are integers.
 /// Key-value lists (tags, params) are objects whose members keep the recorded order.
 ///
 /// The one loss: a NaN's payload bits (every NaN reads back as the standard quiet NaN).
@@ -71,7 +72,7 @@ public enum ExportFormat {
                     JSONMember("key", .string(s.key)),
                     JSONMember("points", .array(s.points.map { p in
                         .object([JSONMember("step", .int(p.step)), JSONMember("value", .double(p.value)),
-                                 JSONMember("time", .int(p.time))])
+                                 JSONMember("time", .string(Timestamp.iso(p.time)))])
                     })),
                 ])
             }
@@ -110,7 +111,7 @@ public enum ExportFormat {
                 JSONMember("datasets", .array(datasets.map {
                     .object([JSONMember("name", .string($0.key)), JSONMember("digest", .string($0.value))])
                 })),
-                JSONMember("metrics", pairs(metrics)),
+                JSONMember("metrics", .object(metrics.map { JSONMember($0.key, Double($0.value).map { .double($0) } ?? .string($0.value)) })),
             ])
         case let .stageChanged(m, version, from, to, archived):
             return .object([JSONMember("model", model(m)), JSONMember("version", .int(Int64(version))),
@@ -143,7 +144,7 @@ public enum ExportFormat {
         case let .promotionApproved(m, version), let .promotionRejected(m, version):
             return .object([JSONMember("model", model(m)), JSONMember("version", .int(Int64(version)))])
         case let .rollbackPerformed(m, toTime, toSequence):
-            return .object([JSONMember("model", model(m)), JSONMember("to_time", toTime.map { .int($0) } ?? .null),
+            return .object([JSONMember("model", model(m)), JSONMember("to_time", toTime.map { Timestamp.isRecordable($0) ? .string(Timestamp.iso($0)) : .int($0) } ?? .null),
                             JSONMember("to_sequence", toSequence.map { .int(Int64(truncatingIfNeeded: $0)) } ?? .null)])
         case let .abTestCreated(_, name, m, variants, metric, continuous, guardrails, minimumSample, alpha, salt, sequential):
             return .object([
@@ -361,7 +362,7 @@ public enum ExportFormat {
                                       artifactSHA256: try d.optionalString("artifact_sha256"),
                                       parent: try d.optionalCount("parent_version"),
                                       description: try d.optionalString("description"), datasets: datasets,
-                                      metrics: try d.keyValues("metrics"))
+                                      metrics: try registrationMetrics(d))
         case "stage.changed":
             var archived: [Int] = []
             for a in try d.optionalArray("archived") ?? [] {
@@ -478,5 +479,28 @@ public enum ExportFormat {
         default:
             throw LogbookError(.usage, "Unknown event type '\(type)'")
         }
+    }
+
+    /// The metrics of a `version.registered` line: numbers (or "NaN", "Infinity", "-Infinity"), kept as the text
+    /// the registry stores; older exports wrote the text itself, which is taken as it is.
+    static func registrationMetrics(_ d: JSONObjectReader) throws(LogbookError) -> [KeyValue] {
+        guard let value = d.present("metrics") else { return [] }
+        guard case .object(let members) = value else { throw d.mistyped("metrics", "an object", value) }
+        var result: [KeyValue] = []
+        for m in members {
+            switch m.value {
+            case .string(let text):
+                switch text {
+                case "NaN": result.append(KeyValue(m.key, Double.nan.description))
+                case "Infinity": result.append(KeyValue(m.key, Double.infinity.description))
+                case "-Infinity": result.append(KeyValue(m.key, (-Double.infinity).description))
+                default: result.append(KeyValue(m.key, text))
+                }
+            default:
+                guard let number = m.value.numberValue else { throw d.mistyped("metrics", "an object of numbers", m.value) }
+                result.append(KeyValue(m.key, number.description))
+            }
+        }
+        return result
     }
 }

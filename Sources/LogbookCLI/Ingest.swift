@@ -230,7 +230,7 @@ private struct Session {
     mutating func lineTime(_ line: JSONObjectReader, number: Int) throws(LogbookError) -> Int64 {
         if let t = try line.optionalTime("time") {
             if let lastTime, t < lastTime {
-                throw LogbookError(.usage, "the time \(Timestamp.iso(t)) is earlier than line \(lastTimeLine)'s "
+                throw LogbookError(.refused, "the time \(Timestamp.iso(t)) is earlier than line \(lastTimeLine)'s "
                                    + "(\(Timestamp.iso(lastTime))); times never go back")
             }
             lastTime = t
@@ -247,7 +247,7 @@ private struct Session {
     mutating func applyExported(_ json: JSON, number: Int) throws(LogbookError) {
         let (event, actor, reason, time) = try ExportFormat.event(from: json, state: store.state)
         if let lastTime, time < lastTime {
-            throw LogbookError(.usage, "the time \(Timestamp.iso(time)) is earlier than line \(lastTimeLine)'s "
+            throw LogbookError(.refused, "the time \(Timestamp.iso(time)) is earlier than line \(lastTimeLine)'s "
                                + "(\(Timestamp.iso(lastTime))); times never go back")
         }
         lastTime = time

@@ -271,6 +271,8 @@ enum ModelCommands {
     static func rollback(_ inv: Invocation) throws(LogbookError) -> Int32 {
         let name = inv.positional(0)
         let moment = try inv.momentOption("--to")
+        let aliasesBefore = inv.store.state.model(named: name)?.aliases ?? []
+        func pointedAt(_ alias: String) -> String? { aliasesBefore.first { $0.key == alias }?.value }
         let events = try inv.store.rollback(model: name, to: moment, inv.context)
         var changes: [JSON] = []
         var lines: [[String]] = []
@@ -289,11 +291,11 @@ enum ModelCommands {
                 changes.append(change("stage", version: version, alias: nil, from: from.name, to: to.name))
                 lines.append(["version \(version)", from.name, "->", to.name])
             case let .aliasSet(_, alias, version):
-                changes.append(change("alias", version: version, alias: alias, from: nil, to: String(version)))
-                lines.append(["alias \(alias)", "", "->", "version \(version)"])
+                changes.append(change("alias", version: version, alias: alias, from: pointedAt(alias), to: String(version)))
+                lines.append(["alias \(alias)", pointedAt(alias).map { "version \($0)" } ?? "", "->", "version \(version)"])
             case let .aliasRemoved(_, alias):
-                changes.append(change("alias", version: nil, alias: alias, from: nil, to: nil))
-                lines.append(["alias \(alias)", "", "->", "removed"])
+                changes.append(change("alias", version: nil, alias: alias, from: pointedAt(alias), to: nil))
+                lines.append(["alias \(alias)", pointedAt(alias).map { "version \($0)" } ?? "", "->", "removed"])
             default:
                 break
             }

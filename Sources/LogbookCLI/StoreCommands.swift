@@ -83,7 +83,8 @@ enum StoreCommands {
         if inv.json {
             inv.printJSON(.object([JSONMember("seq", .int(Int64(store.state.lastSequence)))]))
         } else {
-            inv.line("Snapshot written at sequence \(store.state.lastSequence)")
+            inv.line(String(store.state.lastSequence))
+            inv.message("Snapshot written at sequence \(store.state.lastSequence)")
         }
         return 0
     }
@@ -94,7 +95,7 @@ enum StoreCommands {
             inv.printJSON(.object([JSONMember("seq", .int(Int64(report.snapshotSequence))),
                                    JSONMember("archived", .array(report.archived.map { .string($0) }))]))
         } else {
-            inv.line("Snapshot at sequence \(report.snapshotSequence); archived \(report.archived.count) segment(s)")
+            inv.message("Snapshot at sequence \(report.snapshotSequence); archived \(report.archived.count) segment(s)")
             for path in report.archived { inv.line("  \(path)") }
         }
         return 0

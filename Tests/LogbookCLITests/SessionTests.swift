@@ -305,8 +305,11 @@ struct SessionTests {
         #expect(number(s.ok("stats", "--json", "--at", "#2").json["experiments"]) == 1)
         let then = s.ok("audit", "digest", "--json", "--at", "#2").json
         #expect(number(then["seq"]) == 2)
-        // Inside the batch of events 3 and 4: the digest is the one a reader could take, after event 2.
-        #expect(number(s.ok("audit", "digest", "--json", "--at", "#3").json["seq"]) == 2)
+        // Inside the batch of events 3 and 4: the digest is the one a reader could take, after event 2, with its time.
+        let inside = s.ok("audit", "digest", "--json", "--at", "#3").json
+        #expect(number(inside["seq"]) == 2 && inside["time"] as? String == then["time"] as? String && inside["time"] is String)
+        #expect(s.ok("audit", "log", "--json", "--since", "#2", "--until", "#3").stdout.split(separator: "\n").count == 2)
+        #expect(s.ok("audit", "log", "--json", "--limit", "0").stdout.isEmpty)
         #expect(number(s.ok("audit", "digest", "--json", "--at", "#4").json["seq"]) == 4)
         s.ok("audit", "verify", "--digest", "2:\(then["hash"] as! String)")
         s.fails(5, "audit", "verify", "--digest", "2:" + String(repeating: "0", count: 64))

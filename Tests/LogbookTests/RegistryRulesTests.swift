@@ -32,7 +32,10 @@ struct RegistryRulesTests {
         #expect(v1.metrics.contains(KeyValue("acc", "0.8")))
         #expect(s.state.model(named: "m")!.versions[1].parent == 1)
         expectRefusal(t, .notFound) { try s.registerVersion(model: "m", run: "ghost", t.ctx()) }
-        expectRefusal(t, .notFound) { try s.registerVersion(model: "nope", run: "r1", t.ctx()) }
+        // Registering to a model that does not exist creates it in the same batch (as MLflow does).
+        let before = s.state.lastSequence
+        #expect(try s.registerVersion(model: "fresh", run: "r1", t.ctx()) == 1)
+        #expect(s.state.lastSequence == before + 2 && s.state.model(named: "fresh")?.versions.count == 1)
         expectRefusal(t, .notFound, "no artifact") { try s.registerVersion(model: "m", run: "r2", artifact: "x", t.ctx()) }
         expectRefusal(t, .notFound, "no version 9") { try s.registerVersion(model: "m", run: "r2", parent: 9, t.ctx()) }
         expectRefusal(t, .refused, "already exists") { try s.createModel(name: "m", t.ctx()) }

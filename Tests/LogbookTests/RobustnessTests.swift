@@ -83,3 +83,53 @@ struct RobustnessTests {
         #expect(throws: LogbookError.self) { _ = try s.auditEvents(AuditQuery(entity: .ab("ghost"))) }
     }
 }
+
+@Suite("Contract details")
+struct ContractDetailTests {
+    @Test("audit queries: a limit of 0 returns nothing; sequence bounds select by sequence number")
+    func auditBounds() throws {
+        let t = try TestStore()
+        for i in 0..<5 { try t.store.createExperiment(name: "e\(i)", t.ctx()) }
+        #expect(try t.store.auditEvents(AuditQuery(limit: 0)).isEmpty)
+        var q = AuditQuery()
+        q.fromSequence = 2
+        q.throughSequence = 4
+        #expect(try t.store.auditEvents(q).map(\.sequence) == [2, 3, 4])
+    }
+
+    @Test("a unit keeps answering with its recorded variant after the test has ended; new units are refused")
+    func stickyAfterStop() throws {
+        let t = try TestStore()
+        let s = t.store
+        try s.createExperiment(name: "e", t.ctx())
+        try s.startRun(experiment: "e", id: "r", t.ctx())
+        try s.registerVersion(model: "m", run: "r", t.ctx())
+        try s.registerVersion(model: "m", run: "r", t.ctx())
+        try s.createABTest(name: "t", model: "m", variants: [ABVariant(name: "a", version: 1, weightBasisPoints: 5000),
+                                                             ABVariant(name: "b", version: 2, weightBasisPoints: 5000)],
+                           metric: "c", t.ctx())
+        try s.startABTest("t", t.ctx())
+        let first = try s.assign(test: "t", units: ["u1"], t.ctx())
+        try s.stopABTest("t", t.ctx())
+        #expect(try s.assign(test: "t", units: ["u1"], t.ctx()) == first)
+        expectRefusal(t, .refused, "takes no more") { try s.assign(test: "t", units: ["u1", "new"], t.ctx()) }
+        expectRefusal(t, .refused, "already concluded") { try s.stopABTest("t", t.ctx()) }
+    }
+
+    @Test("rollback without --to brings back a version that is not in Production now")
+    func rollbackSkipsCurrentProduction() throws {
+        let t = try TestStore()
+        let s = t.store
+        try s.createExperiment(name: "e", t.ctx())
+        try s.startRun(experiment: "e", id: "r", t.ctx())
+        for _ in 0..<3 { try s.registerVersion(model: "m", run: "r", t.ctx()) }
+        try s.setStage(model: "m", version: 1, stage: .production, t.ctx("v1"))
+        try s.setStage(model: "m", version: 2, stage: .production, keepExisting: true, t.ctx("canary"))
+        try s.setStage(model: "m", version: 3, stage: .production, t.ctx("v3")) // archives 1 and 2
+        try s.setStage(model: "m", version: 1, stage: .production, keepExisting: true, t.ctx("v1 back beside v3"))
+        try s.rollback(model: "m", t.ctx("undo v3"))
+        let stages = s.state.model(named: "m")!.versions.map(\.stage)
+        #expect(stages[1] == .production) // v2: in Production before, not now
+        #expect(!(try s.history(model: "m")).contains { $0.kind == "stage" && $0.from == "Production" && $0.to == "Production" })
+    }
+}

@@ -94,7 +94,9 @@ extension LogbookStore {
     /// - Returns: the variant name of each unit, in order.
     @discardableResult
     public func assign(test name: String, units: [String], _ context: WriteContext) throws(LogbookError) -> [String] {
-        let t = try requireRunning(name)
+        let test = try requireABTest(name)
+        // Units assigned before keep their variant whatever the test's status; new ones need it running.
+        let t = units.allSatisfy({ test.assignedVariant(ofUnit: $0) != nil }) ? test : try requireRunning(name)
         var newUnits: [String] = [], newVariants: [Int] = []
         var seen: [UInt64: Int] = [:]
         var result: [String] = []
@@ -177,6 +179,9 @@ extension LogbookStore {
     @discardableResult
     public func stopABTest(_ name: String, promoteWinner: Bool = false,
                            _ context: WriteContext) throws(LogbookError) -> ABStatusReport {
+        if let existing = state.abTest(named: name), existing.status == .stopped || existing.status == .concluded {
+            throw LogbookError.refused("A/B test '\(name)' is already \(existing.status.rawValue) (\(existing.decision ?? "no decision"))")
+        }
         let t = try requireRunning(name)
         let report = try abStatus(name)
         var events: [Event] = [.abTestStopped(test: t.ordinal)]

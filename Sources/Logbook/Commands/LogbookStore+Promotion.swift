@@ -183,7 +183,8 @@ extension LogbookStore {
             let current = m.production
             var previous: Int?
             for change in try history(model: name) where change.kind == "stage" && change.to == Stage.production.name {
-                if let v = change.version, v != current?.number { previous = v }
+                if let v = change.version, v != current?.number, v >= 1, v <= m.versions.count,
+                   m.versions[v - 1].stage != .production { previous = v }
             }
             guard let previous, previous >= 1, previous <= m.versions.count else {
                 throw LogbookError.refused("Model '\(name)' has no earlier Production version to roll back to")

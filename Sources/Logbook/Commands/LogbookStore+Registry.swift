@@ -75,10 +75,25 @@ extension LogbookStore {
     }
 
     /// Registers a new version of a model from a run; returns its number.
+    ///
+    /// A model that does not exist yet is created in the same append (as MLflow's `register_model` does); a deleted
+    /// one must be restored first.
     @discardableResult
     public func registerVersion(model name: String, run runID: String, artifact: String? = nil, parent: Int? = nil,
                                 description: String? = nil, _ context: WriteContext) throws(LogbookError) -> Int {
-        let m = try requireModel(name)
+        var creation: [Event] = []
+        let m: Model
+        if state.model(named: name) == nil {
+            try Validate.name(name, "model name")
+            guard !name.contains("@") && !name.contains("/") else {
+                throw LogbookError.usage("The model name '\(name)' may not contain '@' or '/' (they separate model references)")
+            }
+            let ordinal = state.models.count + 1
+            creation = [.modelCreated(model: ordinal, name: name, description: nil, owner: nil, purpose: nil, riskTier: .unspecified)]
+            m = Model(ordinal: ordinal, name: name, riskTier: .unspecified, createdTime: 0)
+        } else {
+            m = try requireModel(name)
+        }
         let r = try requireRun(runID)
         guard !r.isDeleted else { throw LogbookError.refused("Run '\(runID)' is deleted; restore it before registering it") }
         if let parent { _ = try requireVersion(m, parent) }
@@ -92,9 +107,9 @@ extension LogbookStore {
         if let description { try Validate.text(description, "description") }
         let metrics = r.latest.map { KeyValue(state.metricKeys.strings[Int($0.key)], Self.format($0.value)) }
         let number = m.versions.count + 1
-        try append([.versionRegistered(model: m.ordinal, version: number, run: r.ordinal, artifactPath: artifact,
-                                       artifactSHA256: digest, parent: parent, description: description,
-                                       datasets: r.datasets, metrics: metrics)], context)
+        try append(creation + [.versionRegistered(model: m.ordinal, version: number, run: r.ordinal, artifactPath: artifact,
+                                                  artifactSHA256: digest, parent: parent, description: description,
+                                                  datasets: r.datasets, metrics: metrics)], context)
         return number
     }
 
