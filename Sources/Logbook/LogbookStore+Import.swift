@@ -47,6 +47,13 @@ extension LogbookState {
             return variants.lazy.compactMap { version(m, $0.version) }.first
         case .storeRepaired:
             return nil
+        case let .predictionsLogged(m, v, latencies, predictions, actuals):
+            if latencies.count != predictions.count || latencies.count != actuals.count { return "the prediction arrays differ in length" }
+            return version(m, v)
+        case let .baselineSet(m, v, _, _), let .driftChecked(m, v, _, _, _, _, _, _, _), let .alertRaised(m, v, _, _, _, _, _):
+            return version(m, v)
+        case let .monitorThresholdsSet(m, _, _, _):
+            return model(m)
         case let .abTestStarted(t), let .abUnitsAssigned(t, _, _), let .abOutcomesRecorded(t, _), let .abTestStopped(t),
              let .abTestConcluded(t, _, _):
             return t >= 1 && t <= abTests.count ? nil : "A/B test \(t) does not exist"

@@ -178,6 +178,30 @@ public enum ExportFormat {
                 .object([JSONMember("unit", .string(o.unit)), JSONMember("metric", metricName(o.metric)),
                          JSONMember("value", .double(o.value))])
             }))])
+        case let .predictionsLogged(m, version, latencies, predictions, actuals):
+            return .object([JSONMember("model", model(m)), JSONMember("version", .int(Int64(version))),
+                            JSONMember("predictions", .array(latencies.indices.map { i in
+                                .object([JSONMember("latency_ms", .double(latencies[i])),
+                                         JSONMember("prediction", .double(i < predictions.count ? predictions[i] : nil)),
+                                         JSONMember("actual", .double(i < actuals.count ? actuals[i] : nil))])
+                            }))])
+        case let .baselineSet(m, version, values, source):
+            return .object([JSONMember("model", model(m)), JSONMember("version", .int(Int64(version))),
+                            JSONMember("values", .array(values.map { .double($0) })), JSONMember("source", .string(source))])
+        case let .driftChecked(m, version, since, psi, d, p, drifted, baselineSize, currentSize):
+            return .object([JSONMember("model", model(m)), JSONMember("version", .int(Int64(version))),
+                            JSONMember("since", since.map { Timestamp.isRecordable($0) ? .string(Timestamp.iso($0)) : .int($0) } ?? .null),
+                            JSONMember("psi", .double(psi)), JSONMember("ks_statistic", .double(d)),
+                            JSONMember("ks_p_value", .double(p)), JSONMember("drifted", .bool(drifted)),
+                            JSONMember("baseline_size", .int(Int64(baselineSize))), JSONMember("current_size", .int(Int64(currentSize)))])
+        case let .alertRaised(m, version, kind, metric, threshold, observed, message):
+            return .object([JSONMember("model", model(m)), JSONMember("version", .int(Int64(version))),
+                            JSONMember("kind", .string(kind)), JSONMember("metric", .string(metric)),
+                            JSONMember("threshold", .double(threshold)), JSONMember("observed", .double(observed)),
+                            JSONMember("message", .string(message))])
+        case let .monitorThresholdsSet(m, psi, ksPValue, relativeDrop):
+            return .object([JSONMember("model", model(m)), JSONMember("psi", .double(psi)),
+                            JSONMember("ks_p_value", .double(ksPValue)), JSONMember("relative_drop", .double(relativeDrop))])
         case let .storeRepaired(after, removed, savedTo):
             return .object([JSONMember("truncated_after", .int(Int64(truncatingIfNeeded: after))),
                             JSONMember("removed_bytes", .int(removed)), JSONMember("saved_to", .string(savedTo))])
@@ -408,6 +432,36 @@ public enum ExportFormat {
                 toSequence = UInt64(s)
             }
             return .rollbackPerformed(model: try model(), toTime: try d.optionalTime("to_time"), toSequence: toSequence)
+        case "predictions.logged":
+            var latencies: [Double] = [], predictions: [Double?] = [], actuals: [Double?] = []
+            for item in try d.array("predictions") {
+                let p = try JSONObjectReader(item, what: "a prediction of \(type)")
+                latencies.append(try p.double("latency_ms"))
+                predictions.append(try p.optionalDouble("prediction"))
+                actuals.append(try p.optionalDouble("actual"))
+            }
+            return .predictionsLogged(model: try model(), version: try version(), latencies: latencies,
+                                      predictions: predictions, actuals: actuals)
+        case "baseline.set":
+            var values: [Double] = []
+            for v in try d.array("values") {
+                guard let x = v.numberValue else { throw d.mistyped("values", "an array of numbers", v) }
+                values.append(x)
+            }
+            return .baselineSet(model: try model(), version: try version(), values: values, source: try d.string("source"))
+        case "drift.checked":
+            return .driftChecked(model: try model(), version: try version(), since: try d.optionalTime("since"),
+                                 psi: try d.double("psi"), ksStatistic: try d.double("ks_statistic"),
+                                 ksPValue: try d.double("ks_p_value"), drifted: try d.bool("drifted"),
+                                 baselineSize: try d.count("baseline_size", minimum: 0),
+                                 currentSize: try d.count("current_size", minimum: 0))
+        case "alert.raised":
+            return .alertRaised(model: try model(), version: try version(), kind: try d.string("kind"),
+                                metric: try d.string("metric"), threshold: try d.double("threshold"),
+                                observed: try d.double("observed"), message: try d.string("message"))
+        case "monitor.thresholds_set":
+            return .monitorThresholdsSet(model: try model(), psi: try d.double("psi"), ksPValue: try d.double("ks_p_value"),
+                                         relativeDrop: try d.double("relative_drop"))
         case "store.repaired":
             guard let after = UInt64(exactly: try d.int("truncated_after")) else {
                 throw LogbookError(.usage, "\"truncated_after\" in \"data\" of \(type) must be 0 or more")

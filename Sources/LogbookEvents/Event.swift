@@ -334,6 +334,22 @@ public enum Event: Equatable, Sendable {
     /// version was promoted, if any.
     case abTestConcluded(test: Int, decision: String, promotedVariant: Int?)
 
+    // MARK: Monitoring
+    /// Predictions served by a model version were logged: per prediction its latency in milliseconds, and
+    /// optionally the predicted value and the actual outcome (arrays of equal length).
+    case predictionsLogged(model: Int, version: Int, latencies: [Double], predictions: [Double?], actuals: [Double?])
+    /// The reference prediction values drift is measured against, and where they came from.
+    case baselineSet(model: Int, version: Int, values: [Double], source: String)
+    /// A drift check of a version's predictions since `since` (nil: all) against its baseline, with its numbers.
+    case driftChecked(model: Int, version: Int, since: Int64?, psi: Double, ksStatistic: Double, ksPValue: Double,
+                      drifted: Bool, baselineSize: Int, currentSize: Int)
+    /// A monitoring alert: what (`drift`, `degradation`, `latency`), on which metric, the threshold and the value seen.
+    case alertRaised(model: Int, version: Int, kind: String, metric: String, threshold: Double, observed: Double,
+                     message: String)
+    /// A model's monitoring thresholds: drift when PSI exceeds `psi` or the KS p-value falls below `ksPValue`;
+    /// degradation when production falls `relativeDrop` (a fraction) behind training.
+    case monitorThresholdsSet(model: Int, psi: Double, ksPValue: Double, relativeDrop: Double)
+
     // MARK: The store itself
     /// An explicit repair cut the log after `truncatedAfter`, removing `removedBytes` bytes that were damaged or came
     /// after damage; they were saved in `savedTo` (a folder of the store's lost+found). Recorded right after the cut,

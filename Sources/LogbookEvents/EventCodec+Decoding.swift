@@ -155,6 +155,40 @@ extension EventCodec {
         case .abTestConcluded:
             let test = try r.int(); let decision = try r.string()
             return .abTestConcluded(test: test, decision: decision, promotedVariant: try r.optionalInt())
+        case .predictionsLogged:
+            let model = try r.int(); let version = try r.int()
+            let n = try r.count(minimumElementSize: 9)
+            var latencies: [Double] = [], predictions: [Double?] = [], actuals: [Double?] = []
+            latencies.reserveCapacity(n); predictions.reserveCapacity(n); actuals.reserveCapacity(n)
+            for _ in 0..<n {
+                let flags = try r.flags(allowed: 3)
+                latencies.append(try r.double())
+                predictions.append(flags & 1 != 0 ? try r.double() : nil)
+                actuals.append(flags & 2 != 0 ? try r.double() : nil)
+            }
+            return .predictionsLogged(model: model, version: version, latencies: latencies, predictions: predictions, actuals: actuals)
+        case .baselineSet:
+            let model = try r.int(); let version = try r.int()
+            let n = try r.count(minimumElementSize: 8)
+            var values: [Double] = []
+            values.reserveCapacity(n)
+            for _ in 0..<n { values.append(try r.double()) }
+            return .baselineSet(model: model, version: version, values: values, source: try r.string())
+        case .driftChecked:
+            let model = try r.int(); let version = try r.int(); let since = try r.optionalZigzag()
+            let psi = try r.double(); let d = try r.double(); let p = try r.double()
+            let drifted = try r.flags(allowed: 1) == 1
+            let baselineSize = try r.int()
+            return .driftChecked(model: model, version: version, since: since, psi: psi, ksStatistic: d, ksPValue: p,
+                                 drifted: drifted, baselineSize: baselineSize, currentSize: try r.int())
+        case .alertRaised:
+            let model = try r.int(); let version = try r.int(); let kind = try r.string(); let metric = try r.string()
+            let threshold = try r.double(); let observed = try r.double()
+            return .alertRaised(model: model, version: version, kind: kind, metric: metric, threshold: threshold,
+                                observed: observed, message: try r.string())
+        case .monitorThresholdsSet:
+            let model = try r.int(); let psi = try r.double(); let p = try r.double()
+            return .monitorThresholdsSet(model: model, psi: psi, ksPValue: p, relativeDrop: try r.double())
         case .storeRepaired:
             let after = try r.varint(); let removed = try r.zigzag()
             return .storeRepaired(truncatedAfter: after, removedBytes: removed, savedTo: try r.string())

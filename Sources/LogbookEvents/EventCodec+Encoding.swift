@@ -87,6 +87,30 @@ extension EventCodec {
             for o in outcomes { w.string(o.unit); w.int(o.metric); w.double(o.value) }
         case let .abTestConcluded(test, decision, promotedVariant):
             w.int(test); w.string(decision); w.optionalInt(promotedVariant)
+        case let .predictionsLogged(model, version, latencies, predictions, actuals):
+            w.int(model); w.int(version)
+            w.varint(UInt64(latencies.count))
+            for i in latencies.indices {
+                let p = i < predictions.count ? predictions[i] : nil, a = i < actuals.count ? actuals[i] : nil
+                w.u8((p != nil ? 1 : 0) | (a != nil ? 2 : 0))
+                w.double(latencies[i])
+                if let p { w.double(p) }
+                if let a { w.double(a) }
+            }
+        case let .baselineSet(model, version, values, source):
+            w.int(model); w.int(version)
+            w.varint(UInt64(values.count))
+            for v in values { w.double(v) }
+            w.string(source)
+        case let .driftChecked(model, version, since, psi, ksStatistic, ksPValue, drifted, baselineSize, currentSize):
+            w.int(model); w.int(version); w.optional(since) { $0.zigzag($1) }
+            w.double(psi); w.double(ksStatistic); w.double(ksPValue); w.u8(drifted ? 1 : 0)
+            w.int(baselineSize); w.int(currentSize)
+        case let .alertRaised(model, version, kind, metric, threshold, observed, message):
+            w.int(model); w.int(version); w.string(kind); w.string(metric); w.double(threshold); w.double(observed)
+            w.string(message)
+        case let .monitorThresholdsSet(model, psi, ksPValue, relativeDrop):
+            w.int(model); w.double(psi); w.double(ksPValue); w.double(relativeDrop)
         case let .storeRepaired(truncatedAfter, removedBytes, savedTo):
             w.varint(truncatedAfter); w.zigzag(removedBytes); w.string(savedTo)
         }

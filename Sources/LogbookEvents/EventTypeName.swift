@@ -40,6 +40,12 @@ enum EventType: UInt16, CaseIterable, Sendable {
     case abOutcomesRecorded = 67
     case abTestStopped = 68
     case abTestConcluded = 69
+    // Monitoring, in catalog order.
+    case predictionsLogged = 96
+    case baselineSet = 97
+    case driftChecked = 98
+    case alertRaised = 99
+    case monitorThresholdsSet = 100
     // The store itself (120...127).
     case storeRepaired = 120
 
@@ -80,6 +86,11 @@ enum EventType: UInt16, CaseIterable, Sendable {
         case .abTestStopped: "ab.stopped"
         case .abTestConcluded: "ab.concluded"
         case .storeRepaired: "store.repaired"
+        case .predictionsLogged: "predictions.logged"
+        case .baselineSet: "baseline.set"
+        case .driftChecked: "drift.checked"
+        case .alertRaised: "alert.raised"
+        case .monitorThresholdsSet: "monitor.thresholds_set"
         }
     }
 
@@ -137,6 +148,11 @@ enum EventType: UInt16, CaseIterable, Sendable {
         case .abTestStopped: self = .abTestStopped
         case .abTestConcluded: self = .abTestConcluded
         case .storeRepaired: self = .storeRepaired
+        case .predictionsLogged: self = .predictionsLogged
+        case .baselineSet: self = .baselineSet
+        case .driftChecked: self = .driftChecked
+        case .alertRaised: self = .alertRaised
+        case .monitorThresholdsSet: self = .monitorThresholdsSet
         }
     }
 }

@@ -248,6 +248,13 @@ private struct HistoryBuilder {
         try s.recordOutcomes(test: test, units.map { ($0, chance(20) ? 1 : 0, nil) }
                              + units.prefix(10).map { ($0, Double(g.next() % 1000) / 10, "latency_ms") }, ctx())
         try s.stopABTest(test, ctx(reason: "done"))
+        // Monitoring: thresholds, a baseline, predictions (one batch over the policy's latency), a drift check that
+        // alerts, and a comparison with training.
+        try s.setMonitorThresholds(model: "churn-model", psi: 0.2, ksPValue: 0.05, relativeDrop: 0.01, ctx())
+        try s.setBaseline(model: "churn-model", version: 1, values: (0..<50).map { Double($0) / 50 }, source: "baseline.csv", ctx())
+        try s.setPolicy(model: "churn-model", PromotionPolicy(metric: "auc", maxLatencyMs: 100), ctx())
+        try s.logPredictions(model: "churn-model", version: 1, (0..<40).map { (Double(g.next() % 300), 0.9 + Double($0 % 10) / 100, 1) }, ctx())
+        try s.checkDrift(model: "churn-model", version: 1, ctx())
     }
 }
 
@@ -346,7 +353,7 @@ struct IngestTests {
         let store = try openStore(dir)
         func message(_ lines: [String]) -> String { ingestError(store, lines)?.message ?? "no error" }
         #expect(message(["", #"{"op":"ab.record","test":"t","unit":"u","value":1}"#]).hasPrefix("line 2: No A/B test named 't'"))
-        #expect(message([#"{"op":"monitor.log","model":"m","version":1,"latency_ms":1}"#]).hasPrefix("line 1: 'monitor.log' is not supported yet"))
+        #expect(message([#"{"op":"monitor.log","model":"m","version":1,"latency_ms":1}"#]).hasPrefix("line 1: No model named 'm'"))
         #expect(message(["{\"op\":\"experiment.create\",\"name\":\"e\"}", "{\"op\":"])
                 == "line 2: malformed JSON at column 7: expected a JSON value, found the end of the input")
         #expect(message([#"{"op":"run.stop","run":"r"}"#]).hasPrefix("line 1: unknown op 'run.stop'; the ops are "))

@@ -69,6 +69,25 @@ func bitwiseKey(_ event: Event) -> BitwiseKey {
         return d.map { _ in 0 }
     }
     switch event {
+    case let .predictionsLogged(model, version, latencies, predictions, actuals):
+        bits += latencies.map(\.bitPattern) + predictions.map { $0?.bitPattern } + actuals.map { $0?.bitPattern }
+        return BitwiseKey(event: .predictionsLogged(model: model, version: version, latencies: latencies.map { _ in 0 },
+                                                    predictions: predictions.map { $0.map { _ in 0 } },
+                                                    actuals: actuals.map { $0.map { _ in 0 } }), bits: bits)
+    case let .baselineSet(model, version, values, source):
+        bits += values.map(\.bitPattern)
+        return BitwiseKey(event: .baselineSet(model: model, version: version, values: values.map { _ in 0 }, source: source), bits: bits)
+    case let .driftChecked(model, version, since, psi, d, p, drifted, baselineSize, currentSize):
+        bits += [psi.bitPattern, d.bitPattern, p.bitPattern]
+        return BitwiseKey(event: .driftChecked(model: model, version: version, since: since, psi: 0, ksStatistic: 0, ksPValue: 0,
+                                               drifted: drifted, baselineSize: baselineSize, currentSize: currentSize), bits: bits)
+    case let .alertRaised(model, version, kind, metric, threshold, observed, message):
+        bits += [threshold.bitPattern, observed.bitPattern]
+        return BitwiseKey(event: .alertRaised(model: model, version: version, kind: kind, metric: metric, threshold: 0,
+                                              observed: 0, message: message), bits: bits)
+    case let .monitorThresholdsSet(model, psi, p, drop):
+        bits += [psi.bitPattern, p.bitPattern, drop.bitPattern]
+        return BitwiseKey(event: .monitorThresholdsSet(model: model, psi: 0, ksPValue: 0, relativeDrop: 0), bits: bits)
     case let .abTestCreated(test, name, model, variants, metric, continuous, guardrails, minimumSample, alpha, salt, sequential):
         bits.append(alpha.bitPattern)
         return BitwiseKey(event: .abTestCreated(test: test, name: name, model: model, variants: variants, metric: metric,

@@ -12,7 +12,8 @@ let frozenTagTable: [(tag: UInt16, name: String)] = [
     (36, "version.registered"), (37, "stage.changed"), (38, "alias.set"), (39, "alias.removed"), (40, "policy.set"),
     (41, "promotion.evaluated"), (42, "promotion.approved"), (43, "promotion.rejected"), (44, "rollback.performed"),
     (64, "ab.created"), (65, "ab.started"), (66, "ab.assigned"), (67, "ab.outcomes_recorded"), (68, "ab.stopped"),
-    (69, "ab.concluded"), (120, "store.repaired"),
+    (69, "ab.concluded"), (96, "predictions.logged"), (97, "baseline.set"), (98, "drift.checked"), (99, "alert.raised"),
+    (100, "monitor.thresholds_set"), (120, "store.repaired"),
 ]
 
 @Suite("Codec golden files", .serialized)

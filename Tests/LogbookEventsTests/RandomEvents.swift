@@ -8,8 +8,8 @@ struct RandomEvents {
 
     init(seed: UInt64) { g = SeededGenerator(seed: seed) }
 
-    /// The number of event cases (the catalog has 34).
-    static let caseCount = 34
+    /// The number of event cases (the catalog has 39).
+    static let caseCount = 39
 
     mutating func below(_ n: Int) -> Int { Int(g.next() % UInt64(n)) }
     mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
@@ -172,6 +172,20 @@ struct RandomEvents {
         case 31: return .abTestStopped(test: ordinal())
         case 32: return .abTestConcluded(test: ordinal(), decision: string(), promotedVariant: optional { $0.ordinal() })
         case 33: return .storeRepaired(truncatedAfter: uint64(), removedBytes: int64(), savedTo: string())
+        case 34:
+            let n = below(6)
+            return .predictionsLogged(model: ordinal(), version: ordinal(), latencies: (0..<n).map { _ in double() },
+                                      predictions: (0..<n).map { _ in optional { $0.double() } },
+                                      actuals: (0..<n).map { _ in optional { $0.double() } })
+        case 35: return .baselineSet(model: ordinal(), version: ordinal(), values: (0..<below(6)).map { _ in double() }, source: string())
+        case 36:
+            return .driftChecked(model: ordinal(), version: ordinal(), since: optional { $0.int64() }, psi: double(),
+                                 ksStatistic: double(), ksPValue: double(), drifted: chance(50), baselineSize: ordinal(),
+                                 currentSize: ordinal())
+        case 37:
+            return .alertRaised(model: ordinal(), version: ordinal(), kind: string(), metric: string(), threshold: double(),
+                                observed: double(), message: string())
+        case 38: return .monitorThresholdsSet(model: ordinal(), psi: double(), ksPValue: double(), relativeDrop: double())
         default: fatalError("no case \(index)")
         }
     }

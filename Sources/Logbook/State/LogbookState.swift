@@ -12,6 +12,12 @@ public struct LogbookState: Equatable, Sendable {
     public internal(set) var models: [Model] = []
     /// A/B tests by ordinal - 1.
     public internal(set) var abTests: [ABTest] = []
+    /// Monitoring per model version, sorted by (model, version).
+    public internal(set) var monitors: [VersionMonitor] = []
+    /// Monitoring alerts, in the order raised.
+    public internal(set) var alerts: [MonitorAlert] = []
+    /// Monitoring thresholds set per model (ordinal); models without an entry use the defaults.
+    public internal(set) var monitorThresholds: [Int: MonitorThresholds] = [:]
     /// Interned metric keys.
     public internal(set) var metricKeys = StringTable()
     /// Interned actors.
@@ -36,6 +42,7 @@ public struct LogbookState: Equatable, Sendable {
 
     public static func == (a: LogbookState, b: LogbookState) -> Bool {
         a.experiments == b.experiments && a.runs == b.runs && a.models == b.models && a.abTests == b.abTests
+            && a.monitors == b.monitors && a.alerts == b.alerts && a.monitorThresholds == b.monitorThresholds
             && a.metricKeys == b.metricKeys
             && a.actors == b.actors && a.actorEvents == b.actorEvents && a.experimentEvents == b.experimentEvents
             && a.lastSequence == b.lastSequence && a.lastTimestamp == b.lastTimestamp
@@ -57,6 +64,31 @@ public struct LogbookState: Equatable, Sendable {
 
     /// An A/B test by name.
     public func abTest(named name: String) -> ABTest? { abTestByName[name].map { abTests[$0 - 1] } }
+
+    /// The monitor of a model version, if it has logged anything.
+    public func monitor(model: Int, version: Int) -> VersionMonitor? {
+        monitorIndex(model: model, version: version).map { monitors[$0] }
+    }
+
+    /// The thresholds in force for a model.
+    public func thresholds(model: Int) -> MonitorThresholds { monitorThresholds[model] ?? MonitorThresholds() }
+
+    func monitorIndex(model: Int, version: Int) -> Int? {
+        var lo = 0, hi = monitors.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if (monitors[mid].model, monitors[mid].version) < (model, version) { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < monitors.count && monitors[lo].model == model && monitors[lo].version == version ? lo : nil
+    }
+
+    /// The index of a version's monitor, inserted in order when new.
+    mutating func monitorSlot(model: Int, version: Int) -> Int {
+        if let i = monitorIndex(model: model, version: version) { return i }
+        let at = monitors.firstIndex { ($0.model, $0.version) > (model, version) } ?? monitors.count
+        monitors.insert(VersionMonitor(model: model, version: version), at: at)
+        return at
+    }
 
     /// The string id of a run ordinal.
     public func runID(_ ordinal: Int) -> String { runs[ordinal - 1].id }
@@ -256,6 +288,30 @@ public struct LogbookState: Equatable, Sendable {
             }
         case .storeRepaired:
             break // a fact about the log itself: in the audit log, no projection changes
+        case let .predictionsLogged(model, version, latencies, predictions, actuals):
+            guard model >= 1 && model <= models.count else { return }
+            let i = monitorSlot(model: model, version: version)
+            monitors[i].apply(latencies: latencies, predictions: predictions, actuals: actuals, time: timestamp, position: position)
+        case let .baselineSet(model, version, values, _):
+            guard model >= 1 && model <= models.count else { return }
+            let i = monitorSlot(model: model, version: version)
+            monitors[i].baseline = position
+            monitors[i].baselineSize = values.count
+            models[model - 1].events.append(position)
+        case .driftChecked(let model, _, _, _, _, _, _, _, _):
+            withModel(model, position) { _ in }
+        case let .alertRaised(model, version, kind, metric, threshold, observed, message):
+            guard model >= 1 && model <= models.count else { return }
+            alerts.append(MonitorAlert(model: model, version: version, time: timestamp, sequence: lastSequence, kind: kind,
+                                       metric: metric, threshold: threshold, observed: observed, message: message))
+            models[model - 1].events.append(position)
+        case let .monitorThresholdsSet(model, psi, ksPValue, relativeDrop):
+            var t = MonitorThresholds()
+            t.psi = psi
+            t.ksPValue = ksPValue
+            t.relativeDrop = relativeDrop
+            monitorThresholds[model] = t
+            withModel(model, position) { _ in }
         case let .abTestConcluded(test, decision, promotedVariant):
             withTest(test, position) { t in
                 t.status = .concluded
