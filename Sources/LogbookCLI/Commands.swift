@@ -2,7 +2,7 @@ import Logbook
 
 /// The command table: every command of docs/cli.md, in the order `logbook --help` lists them.
 enum Commands {
-    static let all: [CommandSpec] = store + tracking + models + ab + audit + [demo]
+    static let all: [CommandSpec] = store + tracking + models + ab + monitor + audit + [demo]
 
     // MARK: Store
 
@@ -265,6 +265,53 @@ enum Commands {
                               OptionSpec("--alpha", .value, "A", "two-sided significance level (default 0.05)"),
                               OptionSpec("--power", .value, "B", "power (default 0.8)")],
                     access: .custom, ABCommands.plan),
+    ]
+
+    // MARK: Monitoring
+
+    static let monitor: [CommandSpec] = [
+        CommandSpec("monitor", "log", "MODEL VERSION (--latency-ms X [--prediction Y] [--actual Y] | --file F)",
+                    positionals: ["MODEL", "VERSION"],
+                    summary: "Log served predictions of a model version (one durable write)",
+                    details: "--file F ('-': standard input) is CSV with a header naming its columns latency_ms, prediction and\nactual (an empty cell is absent), or JSON Lines {\"latency_ms\", \"prediction\", \"actual\"} when its first\ncharacter is '{'. All or nothing: a bad line N is refused (exit 2) and nothing is logged. A batch whose\np99 latency passes the promotion policy's max also records an alert ('Alert: ...' on standard error).",
+                    options: [OptionSpec("--latency-ms", .value, "X", "the latency in milliseconds (0 or more)"),
+                              OptionSpec("--prediction", .value, "Y", "the predicted value"),
+                              OptionSpec("--actual", .value, "Y", "the actual outcome (needs --prediction)"),
+                              OptionSpec("--file", .value, "F", "many predictions: CSV or JSON Lines ('-': standard input)")],
+                    access: .write, MonitorCommands.log),
+        CommandSpec("monitor", "status", "MODEL [--version V] [--since WHEN]", positionals: ["MODEL"],
+                    summary: "Latency percentiles (p50, p95, p99, within 1%) and prediction mean and deviation",
+                    options: [OptionSpec("--version", .value, "V", "only this version (default: every version)"),
+                              OptionSpec("--since", .value, "WHEN", "only predictions logged at or after this ISO-8601 time (to the minute)")],
+                    access: .read, MonitorCommands.status),
+        CommandSpec("monitor", "baseline", "MODEL VERSION (--file F | --from-version V [--since WHEN] [--until WHEN])",
+                    positionals: ["MODEL", "VERSION"],
+                    summary: "Set the reference prediction values a version's drift is measured against",
+                    details: "F ('-': standard input) holds one number per line, or CSV whose header (a first line that is not\na number) has a 'prediction' column (empty cells skipped). All or nothing; the path is recorded.\nWith --from-version: the predictions version V logged between --since and --until (ISO-8601).",
+                    options: [OptionSpec("--file", .value, "F", "the values"),
+                              OptionSpec("--from-version", .value, "V", "take the values version V predicted"),
+                              OptionSpec("--since", .value, "WHEN", "with --from-version: from this time"),
+                              OptionSpec("--until", .value, "WHEN", "with --from-version: until this time")],
+                    access: .write, MonitorCommands.baseline),
+        CommandSpec("monitor", "drift", "MODEL VERSION [--since WHEN]", positionals: ["MODEL", "VERSION"],
+                    summary: "PSI and KS test of the version's predictions against its baseline; records the check",
+                    details: "Drift is PSI above the model's threshold (default 0.25) or a KS p-value below it (default 0.01);\nit records an alert and prints 'Alert: ...' on standard error. Exit 0 either way; 4 without a baseline.\nExact up to 100,000 values per side, a seeded reservoir sample beyond ('sampled').",
+                    options: [OptionSpec("--since", .value, "WHEN", "only predictions logged at or after this ISO-8601 time")],
+                    access: .write, MonitorCommands.drift),
+        CommandSpec("monitor", "compare", "MODEL VERSION --metric KEY", positionals: ["MODEL", "VERSION"],
+                    summary: "Production (accuracy for 0/1, else MAE) against the training metric of the version's run",
+                    details: "Uses the predictions logged with actual outcomes. A relative drop past the model's threshold\n(default 5%) records an alert and prints 'Alert: ...' on standard error.",
+                    options: [OptionSpec("--metric", .value, "KEY", "the run's metric (required)")],
+                    access: .write, MonitorCommands.compare),
+        CommandSpec("monitor", "alerts", "[MODEL]", positionals: ["MODEL"], min: 0,
+                    summary: "Monitoring alerts (latency, drift, degradation), oldest first",
+                    access: .read, MonitorCommands.alerts),
+        CommandSpec("monitor", "thresholds", "MODEL [--psi X] [--ks-p X] [--drop X]", positionals: ["MODEL"],
+                    summary: "Set a model's drift and degradation thresholds (without options: show them)",
+                    options: [OptionSpec("--psi", .value, "X", "drift when PSI > X (default 0.25)"),
+                              OptionSpec("--ks-p", .value, "X", "drift when the KS p-value < X (default 0.01)"),
+                              OptionSpec("--drop", .value, "X", "degradation past this relative drop (default 0.05)")],
+                    access: .write, MonitorCommands.thresholds),
     ]
 
     // MARK: Audit

@@ -34,6 +34,7 @@ enum Help {
         case "dataset": "Datasets"
         case "model": "Models"
         case "ab": "A/B tests"
+        case "monitor": "Monitoring"
         case "audit": "Audit"
         case "demo": "Demo"
         default: "Store"

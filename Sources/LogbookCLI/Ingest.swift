@@ -52,6 +52,7 @@ public struct IngestReport: Equatable, Sendable {
 /// | `ab.assign` | `test`, `unit` or `units` [strings] |
 /// | `ab.record` | `test`, `unit`, `value`, `metric` (default the primary one) |
 /// | `ab.stop` | `test`, `promote_winner` |
+/// | `monitor.log` | `model`, `version`, `latency_ms`, `prediction`?, `actual`? (one prediction; null is absent) |
 ///
 /// Where the command line takes a positional NAME or RUN, the key is `name` (experiments), `run` and `model`;
 /// `experiment`, `run_id` and `name` are accepted for them too.
@@ -126,6 +127,7 @@ public enum Ingest {
         "ab.assign": ["test", "name", "unit", "units"],
         "ab.record": ["test", "name", "unit", "value", "metric"],
         "ab.stop": ["test", "name", "promote_winner"],
+        "monitor.log": ["model", "name", "version", "latency_ms", "prediction", "actual"],
     ]
 
     static let commonKeys = ["op", "actor", "reason", "time"]
@@ -210,9 +212,6 @@ private struct Session {
         }
         guard case .string(let op) = opValue else { throw line.mistyped("op", "a string", opValue) }
         guard let allowed = Ingest.keys[op] else {
-            if op.hasPrefix("monitor.") {
-                throw LogbookError(.usage, "'\(op)' is not supported yet: monitoring cannot be ingested in this version")
-            }
             throw LogbookError(.usage, "unknown op '\(op)'; the ops are \(Ingest.keys.keys.sorted().joined(separator: ", "))")
         }
         for m in members where !allowed.contains(m.key) && !Ingest.commonKeys.contains(m.key) {
@@ -406,6 +405,19 @@ private struct Session {
             try store.updateModel(try name(l, "model", "name"), validation: status, c)
         case "ab.create", "ab.start", "ab.assign", "ab.record", "ab.stop":
             try performAB(op, l, c)
+        case "monitor.log":
+            var values: [Double?] = []
+            for key in ["latency_ms", "prediction", "actual"] {
+                let v = key == "latency_ms" ? try l.double(key) : try l.optionalDouble(key)
+                if let v, !v.isFinite { throw LogbookError(.usage, "\"\(key)\" must be a finite number, not \(v)") }
+                values.append(v)
+            }
+            guard values[0]! >= 0 else { throw LogbookError(.usage, "\"latency_ms\" must be 0 or more, not \(values[0]!)") }
+            if values[2] != nil && values[1] == nil {
+                throw LogbookError(.usage, "\"actual\" needs \"prediction\" (an outcome is compared with a prediction)")
+            }
+            try store.logPredictions(model: try name(l, "model", "name"), version: try l.count("version"),
+                                     [(latency: values[0]!, prediction: values[1], actual: values[2])], c)
         default:
             preconditionFailure("op '\(op)' is in Ingest.keys but not handled")
         }

@@ -332,6 +332,7 @@ enum ModelCommands {
             switch c.kind {
             case "stage": what = "version \(c.version ?? 0)"
             case "alias": what = "alias \(c.alias ?? "")"
+            case "alert": what = "alert v\(c.version ?? 0)"
             default: what = c.kind
             }
             t.add([String(c.sequence), Human.time(c.time), c.actor, what, c.from ?? "-", c.to ?? "-", c.reason ?? "-"])

@@ -310,3 +310,42 @@ extension Render {
         ])
     }
 }
+
+// MARK: Monitoring
+
+extension Render {
+    /// A model's name by ordinal.
+    static func modelName(_ ordinal: Int, _ s: LogbookState) -> String {
+        ordinal >= 1 && ordinal <= s.models.count ? s.models[ordinal - 1].name : String(ordinal)
+    }
+
+    /// `monitor status --json` (CLI.md: count, latency_p50, latency_p95, latency_p99, prediction_mean,
+    /// prediction_std; null when undefined) plus model and version (null: every version).
+    static func monitorStatus(_ st: MonitorStatus, model: String, version: Int?) -> JSON {
+        .object([
+            JSONMember("count", .int(Int64(clamping: st.count))),
+            JSONMember("latency_p50", abNumber(st.latencyP50)),
+            JSONMember("latency_p95", abNumber(st.latencyP95)),
+            JSONMember("latency_p99", abNumber(st.latencyP99)),
+            JSONMember("prediction_mean", abNumber(st.predictionMean)),
+            JSONMember("prediction_std", abNumber(st.predictionStd)),
+            JSONMember("model", .string(model)),
+            JSONMember("version", .int(version)),
+        ])
+    }
+
+    /// One alert of `monitor alerts --json`: model, version, time, seq, kind, metric, threshold, observed, message.
+    static func alert(_ a: MonitorAlert, _ s: LogbookState) -> JSON {
+        .object([
+            JSONMember("model", .string(modelName(a.model, s))),
+            JSONMember("version", .int(a.version)),
+            JSONMember("time", time(a.time)),
+            JSONMember("seq", .int(Int64(clamping: a.sequence))),
+            JSONMember("kind", .string(a.kind)),
+            JSONMember("metric", .string(a.metric)),
+            JSONMember("threshold", abNumber(a.threshold)),
+            JSONMember("observed", abNumber(a.observed)),
+            JSONMember("message", .string(a.message)),
+        ])
+    }
+}

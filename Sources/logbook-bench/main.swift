@@ -3,11 +3,12 @@ import LogbookStorage
 // logbook-bench: measures the storage engine and the A/B test path. docs/performance.md has the method and the numbers.
 
 let usage = """
-Usage: logbook-bench storage|ab [--json] [--dir DIR]
+Usage: logbook-bench storage|ab|monitor [--json] [--dir DIR]
 
 Commands:
   storage       append, durable append, replay, verify and hashing benchmarks (one run)
   ab            A/B assignment throughput (1,000,000 units, durable batches) and `ab status` time on that test
+  monitor       predictions logged per second (durable batches) and `monitor status` time over 10,000,000 predictions
 
 Options:
   --json        print one JSON object on standard output instead of a table
@@ -145,6 +146,8 @@ case "storage":
     ProcessIO.exit(runStorage(parse(arguments.dropFirst())))
 case "ab":
     ProcessIO.exit(runAB(parse(arguments.dropFirst())))
+case "monitor":
+    ProcessIO.exit(runMonitor(parse(arguments.dropFirst())))
 case "--help", "-h":
     ProcessIO.writeStandardOutput(usage)
     ProcessIO.exit(0)

@@ -133,4 +133,24 @@ struct MonitorTests {
         #expect(StateCodec.encode(try fullReplay(t)) == StateCodec.encode(live))
         #expect(try t.store.check().snapshotsChecked >= 1)
     }
+
+    @Test("a baseline from a version's logged predictions over a window, and alerts in the model's history")
+    func baselineFromVersionAndHistory() throws {
+        let t = try monitorStore()
+        let s = t.store
+        try s.registerVersion(model: "m", run: "r", t.ctx())
+        try s.logPredictions(model: "m", version: 1, normals(3_000, mean: 0, seed: 70).map { (1, $0, nil) }, t.ctx())
+        let windowStart = t.now + 1
+        try s.logPredictions(model: "m", version: 1, normals(2_000, mean: 0, seed: 71).map { (1, $0, nil) }, t.ctx())
+        let windowEnd = t.now
+        try s.logPredictions(model: "m", version: 1, normals(500, mean: 3, seed: 72).map { (1, $0, nil) }, t.ctx())
+        let count = try s.setBaseline(model: "m", version: 2, fromVersion: 1, since: windowStart, until: windowEnd, t.ctx())
+        #expect(count == 2_000)
+        expectRefusal(t, .refused, "Version 2 of 'm' logged no predict") { try s.setBaseline(model: "m", version: 1, fromVersion: 2, t.ctx()) }
+        try s.logPredictions(model: "m", version: 2, normals(2_000, mean: 0.6, seed: 73).map { (1, $0, nil) }, t.ctx())
+        #expect(try s.checkDrift(model: "m", version: 2, t.ctx()).drifted)
+        let history = try s.history(model: "m")
+        let alert = try #require(history.last)
+        #expect(alert.kind == "alert" && alert.version == 2 && alert.reason?.contains("drifted") == true)
+    }
 }

@@ -1,4 +1,4 @@
-public import LogbookEvents
+internal import LogbookEvents
 package import LogbookStats
 
 /// `monitor status`: latency percentiles and the prediction distribution over a window.
@@ -77,6 +77,33 @@ extension LogbookStore {
         }
         try Validate.text(source, "baseline source", limit: 1024)
         try append([.baselineSet(model: m.ordinal, version: number, values: values, source: source)], context)
+    }
+
+    /// Sets the baseline of `version` from the predictions `sourceVersion` logged between `since` and `until`
+    /// (inclusive; nil: unbounded) — e.g. the champion's last week, as the reference for a challenger.
+    /// - Returns: the number of values.
+    @discardableResult
+    public func setBaseline(model name: String, version number: Int, fromVersion sourceVersion: Int, since: Int64? = nil,
+                            until: Int64? = nil, _ context: WriteContext) throws(LogbookError) -> Int {
+        let (m, _) = try requireMonitored(model: name, version: number)
+        _ = try requireVersion(m, sourceVersion)
+        guard let monitor = state.monitor(model: m.ordinal, version: sourceVersion) else {
+            throw LogbookError.refused("Version \(sourceVersion) of '\(name)' has logged no predictions")
+        }
+        var values: [Double] = []
+        let chosen = zip(monitor.predictionEvents, monitor.predictionEventTimes).filter { event in
+            event.1 >= (since ?? .min) && event.1 <= (until ?? .max)
+        }
+        for e in try events(at: chosen.map(\.0)) {
+            if case let .predictionsLogged(_, _, _, predictions, _) = e.event { values += predictions.compactMap { $0 } }
+        }
+        guard !values.isEmpty else {
+            throw LogbookError.refused("Version \(sourceVersion) of '\(name)' logged no predicted values in that window")
+        }
+        let window = "\(since.map(Timestamp.iso) ?? "the start")...\(until.map(Timestamp.iso) ?? "now")"
+        try append([.baselineSet(model: m.ordinal, version: number, values: values,
+                                 source: "predictions of version \(sourceVersion), \(window)")], context)
+        return values.count
     }
 
     /// Sets a model's monitoring thresholds (nil keeps the current value).

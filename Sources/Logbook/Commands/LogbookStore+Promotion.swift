@@ -10,7 +10,8 @@ public struct ModelChange: Equatable, Sendable {
     public var actor: String
     /// Why.
     public var reason: String?
-    /// What: "stage" or "alias" (or "rollback").
+    /// What: "stage", "alias", "rollback" or "alert" (a monitoring alert: `from` is "kind metric threshold", `to`
+    /// the value observed, `reason` the alert's message).
     public var kind: String
     /// The version concerned.
     public var version: Int?
@@ -236,6 +237,12 @@ extension LogbookStore {
             case let .rollbackPerformed(_, toTime, _):
                 c.kind = "rollback"
                 c.to = toTime.map(Timestamp.iso) ?? "previous production"
+            case let .alertRaised(_, version, kind, metric, threshold, observed, message):
+                c.kind = "alert"
+                c.version = version
+                c.from = "\(kind) \(metric) \(Self.format(threshold))"
+                c.to = Self.format(observed)
+                c.reason = message
             default:
                 continue
             }

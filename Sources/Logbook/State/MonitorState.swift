@@ -1,4 +1,4 @@
-public import LogbookEvents
+internal import LogbookEvents
 package import LogbookStats
 package import LogbookStorage
 
