@@ -24,7 +24,17 @@ extension SegmentedLog {
         guard io.isDirectory(paths.log) else { throw StorageError(.notFound, "No Logbook store at this path", path: paths.root) }
         let lock = try StoreLock(paths, io: io, timeoutMilliseconds: configuration.lockTimeoutMilliseconds)
         defer { lock.release() }
-        let segments = try io.listSegments(paths).segments
+        // Tolerant listing: a segment whose header is damaged, and every segment after it, can only be removed.
+        let files = try io.listSegmentsTolerantly(paths)
+        let firstDamaged = files.firstIndex { $0.header == nil } ?? files.count
+        let segments = files[..<firstDamaged].map { SegmentFile(path: $0.path, header: $0.header!) }
+        let damagedFiles = files[firstDamaged...].map { SegmentFile(path: $0.path, header: SegmentHeader(
+            baseSequence: $0.base, previousTimestamp: .min, startChain: .zero)) }
+        if firstDamaged < files.count, sequence >= files[firstDamaged].base {
+            throw StorageError(.invalidArgument, "The segment starting at sequence \(files[firstDamaged].base) has a damaged "
+                               + "header; truncate after \(files[firstDamaged].base - 1) at most", path: files[firstDamaged].path,
+                               sequence: files[firstDamaged].base)
+        }
         guard sequence < LogFormat.maxSequence, let i = segments.lastIndex(where: { $0.base <= sequence + 1 }) else {
             throw StorageError(.invalidArgument, "Sequence \(sequence) is before the oldest kept segment", path: paths.log)
         }
@@ -66,7 +76,7 @@ extension SegmentedLog {
         }
         // Save, then cut. Saving first means a crash in between loses nothing.
         var report = RepairReport(keptThrough: sequence, removedBytes: 0, removedSegments: [], savedTo: nil)
-        let later = segments[(i + 1)...]
+        let later = Array(segments[(i + 1)...]) + damagedFiles
         let tailBytes = size - cut
         guard tailBytes > 0 || !later.isEmpty else { return report }
         let folder = paths.lostAndFound + "/repair-after-\(sequence)-\(FileIO.wallClockMilliseconds())"

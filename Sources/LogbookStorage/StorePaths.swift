@@ -118,6 +118,25 @@ extension FileIO {
 
     private func lastComponent(_ path: String) -> Substring { path.split(separator: "/").last ?? "" }
 
+    /// Every segment file of the store with its header, or nil where the header is damaged, sorted by the base
+    /// sequence number in the file name: what a repair needs to get past a damaged segment.
+    func listSegmentsTolerantly(_ paths: StorePaths) throws(StorageError) -> [(path: String, base: UInt64, header: SegmentHeader?)] {
+        var found: [(path: String, base: UInt64, header: SegmentHeader?)] = []
+        for directory in [paths.log, paths.archive] where isDirectory(directory) {
+            let names: [String]
+            do { names = try listDirectory(directory) } catch {
+                throw StorageError(.io, "Listing a directory failed", path: directory, errno: error)
+            }
+            for name in names {
+                guard let base = LogFormat.base(ofFileName: name, suffix: LogFormat.segmentSuffix) else { continue }
+                let path = directory + "/" + name
+                let header = try? readSegmentHeader(path)
+                found.append((path, base, header.flatMap { $0.baseSequence == base ? $0 : nil }))
+            }
+        }
+        return found.sorted { $0.base < $1.base }
+    }
+
     /// Reads and checks one segment header.
     func readSegmentHeader(_ path: String) throws(StorageError) -> SegmentHeader {
         do {

@@ -251,3 +251,30 @@ struct RepairTests {
         #expect(error?.message.contains("the log ends at sequence 2") == true)
     }
 }
+
+@Suite("Repair past a damaged segment header")
+struct RepairDamagedHeaderTests {
+    @Test("a segment whose header is damaged (and all after it) is cut away whole by a repair before it")
+    func cutBeforeDamagedHeader() throws {
+        let dir = TemporaryDirectory()
+        var configuration = LogConfiguration()
+        configuration.segmentSize = 500
+        let root = dir.appending("store")
+        let log = try SegmentedLog.open(at: root, configuration: configuration)
+        try LogFixtures.appendBatches(log, sizes: Array(repeating: 1, count: 20))
+        try log.close()
+        let segments = LogFixtures.segmentPaths(root)
+        #expect(segments.count >= 3)
+        var header = readFile(segments[1])
+        header[20] ^= 0xFF // inside the base sequence, under the header CRC
+        writeFile(segments[1], header)
+        #expect(throws: StorageError.self) { _ = try LogReader(at: root) }
+        let secondBase = UInt64(segments[1].split(separator: "/").last!.prefix(20))!
+        let refused = #expect(throws: StorageError.self) { _ = try SegmentedLog.repair(at: root, truncateAfter: secondBase) }
+        #expect(refused?.message.contains("damaged header; truncate after \(secondBase - 1) at most") == true)
+        let report = try SegmentedLog.repair(at: root, truncateAfter: secondBase - 1)
+        #expect(report.removedSegments.count == segments.count - 1)
+        #expect(try LogFixtures.readAll(root).map(\.sequence) == Array(1...(secondBase - 1)))
+        #expect(try LogReader(at: root).verify().records == secondBase - 1)
+    }
+}
