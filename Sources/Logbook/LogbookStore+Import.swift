@@ -41,20 +41,41 @@ extension LogbookState {
         case let .aliasSet(m, _, v), let .promotionEvaluated(m, v, _), let .promotionApproved(m, v),
              let .promotionRejected(m, v):
             return version(m, v)
-        case let .abTestCreated(t, name, m, variants, _, _, _, _, _, _, _):
+        case let .abTestCreated(t, name, m, variants, _, _, _, minimumSample, alpha, _, _):
             if t != abTests.count + 1 { return "test ordinal \(t) is not the next one (\(abTests.count + 1))" }
             if abTest(named: name) != nil { return "an A/B test named '\(name)' exists" }
+            do { try LogbookStore.validateVariants(variants) } catch { return error.message }
+            guard alpha > 0 && alpha < 1, minimumSample >= 0 else { return "alpha must be in (0, 1) and the minimum sample 0 or more" }
             return variants.lazy.compactMap { version(m, $0.version) }.first
+        case let .abUnitsAssigned(t, units, variants):
+            guard t >= 1 && t <= abTests.count else { return "A/B test \(t) does not exist" }
+            guard units.count == variants.count, variants.allSatisfy({ $0 >= 0 && $0 < abTests[t - 1].variants.count }) else {
+                return "an assignment names a variant the test does not have"
+            }
+            return nil
+        case let .abOutcomesRecorded(t, outcomes):
+            guard t >= 1 && t <= abTests.count else { return "A/B test \(t) does not exist" }
+            guard outcomes.allSatisfy({ $0.value.isFinite && $0.metric >= 0 && $0.metric <= abTests[t - 1].guardrails.count }) else {
+                return "an outcome is not finite or names a metric the test does not have"
+            }
+            return nil
         case .storeRepaired:
             return nil
         case let .predictionsLogged(m, v, latencies, predictions, actuals):
             if latencies.count != predictions.count || latencies.count != actuals.count { return "the prediction arrays differ in length" }
+            guard latencies.allSatisfy({ $0.isFinite && $0 >= 0 }),
+                  predictions.allSatisfy({ $0?.isFinite ?? true }), actuals.allSatisfy({ $0?.isFinite ?? true }) else {
+                return "a latency is negative or a value is not finite"
+            }
             return version(m, v)
-        case let .baselineSet(m, v, _, _), let .driftChecked(m, v, _, _, _, _, _, _, _), let .alertRaised(m, v, _, _, _, _, _):
+        case let .baselineSet(m, v, values, _):
+            guard !values.isEmpty, values.allSatisfy(\.isFinite) else { return "a baseline value is not finite, or there is none" }
+            return version(m, v)
+        case let .driftChecked(m, v, _, _, _, _, _, _, _), let .alertRaised(m, v, _, _, _, _, _):
             return version(m, v)
         case let .monitorThresholdsSet(m, _, _, _):
             return model(m)
-        case let .abTestStarted(t), let .abUnitsAssigned(t, _, _), let .abOutcomesRecorded(t, _), let .abTestStopped(t),
+        case let .abTestStarted(t), let .abTestStopped(t),
              let .abTestConcluded(t, _, _):
             return t >= 1 && t <= abTests.count ? nil : "A/B test \(t) does not exist"
         }

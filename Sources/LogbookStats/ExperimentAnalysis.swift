@@ -58,19 +58,24 @@ package struct AnalysisSettings: Sendable, Equatable {
     package var guardrailDirections: [BadDirection]
     /// Sequential mode: decide on always-valid p-values (see ``SequentialTest``), allowed at any look.
     package var sequential: Bool
-    /// In sequential mode, the running minimum of the always-valid p-value per treatment (kept by the caller
-    /// across looks); nil entries mean "not yet defined".
-    package var sequentialMinimumPValues: [Double?]
+    /// In sequential mode, per treatment, the running minimum of the always-valid p-value over the looks where the
+    /// treatment was ahead (`positive`) and where it was behind (`negative`), kept by the caller; nil: not yet
+    /// defined. A direction is significant when its own minimum is below α (after Holm with several treatments).
+    package var sequentialMinimumPositive: [Double?]
+    package var sequentialMinimumNegative: [Double?]
+    /// Per treatment, the fixed mixing variance τ² of its sequential test (nil: not fixed yet).
+    package var sequentialTauSquared: [Double?] = []
 
     /// Makes settings.
     package init(binary: Bool, alpha: Double, minimumSample: Int, guardrailDirections: [BadDirection] = [],
-                 sequential: Bool = false, sequentialMinimumPValues: [Double?] = []) {
+                 sequential: Bool = false, sequentialMinimumPositive: [Double?] = [], sequentialMinimumNegative: [Double?] = []) {
         self.binary = binary
         self.alpha = alpha
         self.minimumSample = minimumSample
         self.guardrailDirections = guardrailDirections
         self.sequential = sequential
-        self.sequentialMinimumPValues = sequentialMinimumPValues
+        self.sequentialMinimumPositive = sequentialMinimumPositive
+        self.sequentialMinimumNegative = sequentialMinimumNegative
     }
 }
 
@@ -92,6 +97,9 @@ package struct ArmComparison: Sendable, Equatable {
     package var rawPValue: Double
     /// Whether `pValue` < α.
     package var isSignificant: Bool
+    /// +1 when significantly better than the control, −1 when significantly worse, 0 otherwise (in sequential mode,
+    /// the direction whose always-valid p-value crossed α, whatever the lift is now).
+    package var significantDirection = 0
     /// Probability that the treatment beats the control (Beta posteriors for rates; normal approximation for means).
     package var chanceToWin: Double?
 }
@@ -154,10 +162,13 @@ package struct ExperimentAnalysis: Sendable, Equatable {
                 if w.standardError > 0 { c.chanceToWin = Normal.cdf(w.difference / w.standardError) }
             }
             if settings.sequential {
-                let minimum = i - 1 < settings.sequentialMinimumPValues.count ? settings.sequentialMinimumPValues[i - 1] : nil
-                c.pValue = minimum ?? 1
+                let positive = i - 1 < settings.sequentialMinimumPositive.count ? settings.sequentialMinimumPositive[i - 1] : nil
+                let negative = i - 1 < settings.sequentialMinimumNegative.count ? settings.sequentialMinimumNegative[i - 1] : nil
+                c.pValue = min(positive ?? 1, negative ?? 1)
+                c.significantDirection = (positive ?? 1) <= (negative ?? 1) ? 1 : -1 // provisional: the stronger side
+                let fixed = i - 1 < settings.sequentialTauSquared.count ? settings.sequentialTauSquared[i - 1] : nil
                 if let (difference, variance) = differenceAndVariance(control, arm, binary: settings.binary),
-                   let tau2 = mixingVariance(control, arm, binary: settings.binary) {
+                   let tau2 = fixed ?? mixingVariance(control, arm, binary: settings.binary) {
                     c.interval = SequentialTest.interval(difference: difference, variance: variance, tauSquared: tau2,
                                                          alpha: settings.alpha)
                 }
@@ -166,11 +177,19 @@ package struct ExperimentAnalysis: Sendable, Equatable {
             }
             comparisons.append(c)
         }
-        if !settings.sequential && comparisons.count > 1,
-           let holm = MultipleTesting.holm(comparisons.map(\.rawPValue), alpha: settings.alpha) {
+        // Holm across several treatments, on the p-values the decision uses (fixed or always-valid).
+        if comparisons.count > 1, let holm = MultipleTesting.holm(comparisons.map(\.pValue), alpha: settings.alpha) {
             for i in comparisons.indices { comparisons[i].pValue = holm.adjusted[i] }
         }
-        for i in comparisons.indices { comparisons[i].isSignificant = comparisons[i].pValue < settings.alpha }
+        for i in comparisons.indices {
+            let significant = comparisons[i].pValue < settings.alpha
+            comparisons[i].isSignificant = significant
+            if !settings.sequential {
+                let lift = comparisons[i].lift ?? 0
+                comparisons[i].significantDirection = lift > 0 ? 1 : lift < 0 ? -1 : 0
+            }
+            if !significant { comparisons[i].significantDirection = 0 }
+        }
 
         let srm = SampleRatioMismatch.test(observed: arms.map(\.units), weights: arms.map { Double($0.weightBasisPoints) })
         var guardrails: [GuardrailResult] = []
@@ -196,10 +215,10 @@ package struct ExperimentAnalysis: Sendable, Equatable {
             decision = "continue"
         } else {
             let harmed = Set(guardrails.filter(\.isViolated).map(\.variant))
-            let winners = comparisons.filter { $0.isSignificant && ($0.lift ?? 0) > 0 && !harmed.contains($0.variant) }
+            let winners = comparisons.filter { $0.significantDirection > 0 && !harmed.contains($0.variant) }
             if let best = winners.max(by: { ($0.lift ?? 0) < ($1.lift ?? 0) }) {
                 decision = "winner:\(best.variant)"
-            } else if comparisons.allSatisfy({ $0.isSignificant && ($0.lift ?? 0) < 0 }) {
+            } else if comparisons.allSatisfy({ $0.significantDirection < 0 }) {
                 decision = "winner:\(control.name)"
             } else if powerReached && !comparisons.contains(where: \.isSignificant) {
                 decision = "no_difference"
@@ -222,7 +241,8 @@ package struct ExperimentAnalysis: Sendable, Equatable {
         return (sb.mean - sa.mean, sa.variance / Double(sa.count) + sb.variance / Double(sb.count))
     }
 
-    /// The mixing variance τ² of the sequential test: (0.1 × pooled standard deviation)².
+    /// The mixing variance τ² of the sequential test: (0.1 × pooled standard deviation)², taken once, at the first
+    /// look where it is defined, and kept for every later look (the mixture must not move with the data).
     package static func mixingVariance(_ a: ArmTally, _ b: ArmTally, binary: Bool,
                                        relativeScale: Double = SequentialTest.defaultRelativeScale) -> Double? {
         let variance: Double
@@ -239,10 +259,13 @@ package struct ExperimentAnalysis: Sendable, Equatable {
         return tau2 > 0 ? tau2 : nil
     }
 
-    /// The always-valid p-value of one treatment at this look (to be minimised over looks by the caller).
-    package static func sequentialPValue(_ control: ArmTally, _ arm: ArmTally, binary: Bool) -> Double? {
+    /// The always-valid p-value of one treatment at this look with the test's fixed τ², and the sign of the
+    /// difference it was computed on (to be minimised over looks per direction by the caller).
+    package static func sequentialPValue(_ control: ArmTally, _ arm: ArmTally, binary: Bool,
+                                         tauSquared: Double) -> (pValue: Double, difference: Double)? {
         guard let (difference, variance) = differenceAndVariance(control, arm, binary: binary),
-              let tau2 = mixingVariance(control, arm, binary: binary) else { return nil }
-        return SequentialTest.pValue(difference: difference, variance: variance, tauSquared: tau2)
+              let p = SequentialTest.pValue(difference: difference, variance: variance, tauSquared: tauSquared) else { return nil }
+        return (p, difference)
     }
+
 }

@@ -107,7 +107,7 @@ struct ABCommandTests {
         #expect(Self.sequence(s) == before + 1, "one durable batch")
         #expect(assigned.map(\.unit) == units)
         let definition = try #require(try LogbookStore(at: s.store, writable: false).state.abTest(named: "checkout"))
-        let expected = units.map { definition.variants[definition.variantIndex(forHash: ABTest.unitHash(salt: "checkout", unit: $0))].name }
+        let expected = units.map { definition.variants[definition.variantIndex(forHash: ABTest.unitHash(salt: "checkout", unit: $0))!].name }
         #expect(assigned.map(\.variant) == expected)
         // Sticky: assigning again records nothing and answers the same.
         #expect(s.ok("ab", "assign", "checkout", units[7]).output == expected[7])
@@ -240,7 +240,7 @@ struct ABCommandTests {
             let second = b.ok("ab", "assign", "t", u).output
             let again = a.ok("ab", "assign", "t", u).output
             #expect(first == second && first == again, "\(u): \(first) / \(second) / \(again)")
-            #expect(first == definition.variants[definition.variantIndex(forHash: ABTest.unitHash(salt: "shared-salt", unit: u))].name)
+            #expect(first == definition.variants[definition.variantIndex(forHash: ABTest.unitHash(salt: "shared-salt", unit: u))!].name)
             seen.insert(first)
         }
         // In bulk too, including through standard input.

@@ -57,7 +57,9 @@ struct ExperimentAnalysisTests {
         #expect(analysis.comparisons[0].isSignificant)
         #expect((analysis.comparisons[0].chanceToWin ?? 0) > 0.99)
         // The always-valid p-value finds it too (it pays for peeking with some power, not with false positives).
-        #expect(try #require(ExperimentAnalysis.sequentialPValue(a, b, binary: true)) < 0.05)
+        let tau2 = try #require(ExperimentAnalysis.mixingVariance(a, b, binary: true))
+        let look = try #require(ExperimentAnalysis.sequentialPValue(a, b, binary: true, tauSquared: tau2))
+        #expect(look.pValue < 0.05 && look.difference > 0)
         // The same data under the minimum sample is still "continue"; with no lift it is "no_difference".
         #expect(ExperimentAnalysis.analyse([a, b], AnalysisSettings(binary: true, alpha: 0.05, minimumSample: 30_000))?.decision == "continue")
         let same = binaryArm("treatment", weight: 5000, units: 20_000, rate: 0.10, &g)
@@ -113,12 +115,17 @@ struct ExperimentAnalysisTests {
             var b = a
             b.name = "b"
             var minimumP = 1.0
+            var tau2: Double?
             var fixedRejected = false, sequentialRejected = false
             for n in 1...perArm {
                 a.units += 1; a.primary.add(Double.random(in: 0..<1, using: &g) < rate ? 1 : 0)
                 b.units += 1; b.primary.add(Double.random(in: 0..<1, using: &g) < rate ? 1 : 0)
                 guard n % peek == 0 else { continue }
-                if let p = ExperimentAnalysis.sequentialPValue(a, b, binary: true) { minimumP = min(minimumP, p) }
+                // τ² is fixed at the first look where it is defined, as the store does.
+                if tau2 == nil { tau2 = ExperimentAnalysis.mixingVariance(a, b, binary: true) }
+                if let tau2, let look = ExperimentAnalysis.sequentialPValue(a, b, binary: true, tauSquared: tau2) {
+                    minimumP = min(minimumP, look.pValue)
+                }
                 if minimumP <= alpha { sequentialRejected = true }
                 if let z = ProportionZTest.test(conversionsA: a.primary.conversions, unitsA: a.units,
                                                 conversionsB: b.primary.conversions, unitsB: b.units), z.pValueTwoSided < alpha {
@@ -135,5 +142,26 @@ struct ExperimentAnalysisTests {
         print("A/A with peeking every \(peek) units, \(Self.simulations) tests: fixed \(fixedRate), sequential \(sequentialRate)")
         #expect(sequentialRate <= alpha + margin)
         #expect(fixedRate > 2 * alpha)
+    }
+
+    @Test("sequential mode declares a winner only in the direction whose always-valid p-value crossed alpha")
+    func sequentialDirection() throws {
+        func arm(_ name: String, units: Int, conversions: Int) -> ArmTally {
+            var tally = MetricTally()
+            for i in 0..<units { tally.add(i < conversions ? 1 : 0) }
+            return ArmTally(name: name, weightBasisPoints: 5000, units: units, primary: tally, guardrails: [])
+        }
+        // Early on the treatment was far behind (crossed in the negative direction); now it is slightly ahead.
+        let settings = AnalysisSettings(binary: true, alpha: 0.05, minimumSample: 100, sequential: true,
+                                        sequentialMinimumPositive: [0.4], sequentialMinimumNegative: [1e-100])
+        let now = try #require(ExperimentAnalysis.analyse([arm("c", units: 4000, conversions: 600), arm("t", units: 4000, conversions: 650)], settings))
+        #expect(now.decision != "winner:t")
+        #expect(now.comparisons[0].significantDirection == -1)
+        // With several treatments the always-valid p-values are Holm-adjusted too.
+        let three = AnalysisSettings(binary: true, alpha: 0.05, minimumSample: 100, sequential: true,
+                                     sequentialMinimumPositive: [0.03, 0.5], sequentialMinimumNegative: [nil, nil])
+        let arms = [arm("c", units: 1000, conversions: 100), arm("t1", units: 1000, conversions: 130), arm("t2", units: 1000, conversions: 100)]
+        let adjusted = try #require(ExperimentAnalysis.analyse(arms, three))
+        #expect(adjusted.comparisons[0].pValue == 0.06 && !adjusted.comparisons[0].isSignificant)
     }
 }

@@ -193,7 +193,8 @@ struct ABTests {
         try t.reopen()
         #expect(StateCodec.encode(t.store.state) == StateCodec.encode(live))
         #expect(StateCodec.encode(try fullReplay(t)) == StateCodec.encode(live))
-        #expect(t.store.state.abTests[0].sequentialMinimumPValues[0] != nil)
+        #expect(t.store.state.abTests[0].sequentialTauSquared[0] != nil)
+        #expect(t.store.state.abTests[0].sequentialMinimumPositive[0] != nil || t.store.state.abTests[0].sequentialMinimumNegative[0] != nil)
         #expect(try t.store.check().snapshotsChecked >= 1)
     }
 

@@ -133,3 +133,37 @@ struct ContractDetailTests {
         #expect(!(try s.history(model: "m")).contains { $0.kind == "stage" && $0.from == "Production" && $0.to == "Production" })
     }
 }
+
+@Suite("Imported A/B and monitoring events obey the same rules")
+struct ImportRulesTests {
+    @Test("a test with too many, too few or badly weighted variants, or a NaN outcome, is refused at import")
+    func importedTestsAreValidated() throws {
+        let t = try TestStore()
+        let s = t.store
+        try s.createExperiment(name: "e", t.ctx())
+        try s.startRun(experiment: "e", id: "r", t.ctx())
+        try s.registerVersion(model: "m", run: "r", t.ctx())
+        func test(_ variants: [ABVariant], alpha: Double = 0.05) -> Event {
+            .abTestCreated(test: 1, name: "t", model: 1, variants: variants, metric: "c", continuous: false, guardrails: [],
+                           minimumSample: 10, alpha: alpha, salt: "t", sequential: false)
+        }
+        let many = (0..<300).map { ABVariant(name: "v\($0)", version: 1, weightBasisPoints: $0 < 100 ? 1 : ($0 == 100 ? 9_900 : 0)) }
+        for bad in [test([]), test(many), test([ABVariant(name: "a", version: 1, weightBasisPoints: 9_000)]),
+                    test([ABVariant(name: "a", version: 1, weightBasisPoints: 5_000), ABVariant(name: "b", version: 1, weightBasisPoints: 5_000)], alpha: .nan)] {
+            expectRefusal(t, .refused) { try s.importEvent(bad, actor: "a", reason: nil, time: t.now + 1) }
+        }
+        try s.importEvent(test([ABVariant(name: "a", version: 1, weightBasisPoints: 5_000),
+                                ABVariant(name: "b", version: 1, weightBasisPoints: 5_000)]), actor: "a", reason: nil, time: t.now + 1)
+        expectRefusal(t, .refused) {
+            try s.importEvent(.abOutcomesRecorded(test: 1, outcomes: [ABOutcome(unit: "u", metric: 0, value: .nan)]), actor: "a",
+                              reason: nil, time: t.now + 2)
+        }
+        expectRefusal(t, .refused) {
+            try s.importEvent(.abUnitsAssigned(test: 1, units: ["u"], variants: [7]), actor: "a", reason: nil, time: t.now + 2)
+        }
+        expectRefusal(t, .refused) {
+            try s.importEvent(.predictionsLogged(model: 1, version: 1, latencies: [-1], predictions: [nil], actuals: [nil]),
+                              actor: "a", reason: nil, time: t.now + 2)
+        }
+    }
+}

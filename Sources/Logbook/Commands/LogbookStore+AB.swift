@@ -43,19 +43,8 @@ extension LogbookStore {
         try Validate.name(name, "A/B test name")
         if state.abTest(named: name) != nil { throw LogbookError.refused("An A/B test named '\(name)' already exists") }
         let m = try requireModel(model)
-        guard variants.count >= 2 else { throw LogbookError.usage("An A/B test needs at least two variants (a control and a treatment)") }
-        guard variants.count <= 26 else { throw LogbookError.usage("An A/B test has at most 26 variants") }
-        var names = Set<String>()
-        for v in variants {
-            try Validate.name(v.name, "variant name", limit: 64)
-            guard names.insert(v.name).inserted else { throw LogbookError.usage("Variant '\(v.name)' is named twice") }
-            _ = try requireVersion(m, v.version)
-            guard v.weightBasisPoints > 0 else { throw LogbookError.usage("Variant '\(v.name)' has no traffic: weights must be positive") }
-        }
-        let total = variants.reduce(0) { $0 + $1.weightBasisPoints }
-        guard total == 10_000 else {
-            throw LogbookError.usage("The weights sum to \(total) basis points (\(Double(total) / 100)%); they must sum to 100%")
-        }
+        try Self.validateVariants(variants)
+        for v in variants { _ = try requireVersion(m, v.version) }
         try Validate.name(metric, "metric", limit: 250)
         for g in guardrails {
             try Validate.name(g.metric, "guardrail metric", limit: 250)
@@ -71,6 +60,23 @@ extension LogbookStore {
                                    continuous: continuous, guardrails: guardrails, minimumSample: minimumSample,
                                    alpha: alpha, salt: s, sequential: sequential)], context)
         return state.abTests[ordinal - 1]
+    }
+
+    /// The rules every test's variants obey (for created and imported tests alike): 2 to 26 variants with distinct
+    /// valid names and positive basis-point weights summing to 10,000.
+    static func validateVariants(_ variants: [ABVariant]) throws(LogbookError) {
+        guard variants.count >= 2 else { throw LogbookError.usage("An A/B test needs at least two variants (a control and a treatment)") }
+        guard variants.count <= 26 else { throw LogbookError.usage("An A/B test has at most 26 variants") }
+        var names = Set<String>()
+        for v in variants {
+            try Validate.name(v.name, "variant name", limit: 64)
+            guard names.insert(v.name).inserted else { throw LogbookError.usage("Variant '\(v.name)' is named twice") }
+            guard v.weightBasisPoints > 0 else { throw LogbookError.usage("Variant '\(v.name)' has no traffic: weights must be positive") }
+        }
+        let total = variants.reduce(0) { $0 &+ $1.weightBasisPoints }
+        guard total == 10_000 else {
+            throw LogbookError.usage("The weights sum to \(total) basis points (\(Double(total) / 100)%); they must sum to 100%")
+        }
     }
 
     /// Starts a created test.
@@ -108,7 +114,9 @@ extension LogbookStore {
                 result.append(t.variants[Int(v)].name)
                 continue
             }
-            let v = t.variantIndex(forHash: h)
+            guard let v = t.variantIndex(forHash: h) else {
+                throw LogbookError(.integrity, "A/B test '\(name)' has weights that do not cover every bucket")
+            }
             seen[h] = v
             newUnits.append(unit)
             newVariants.append(v)

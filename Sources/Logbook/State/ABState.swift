@@ -50,8 +50,11 @@ public struct ABTest: Equatable, Sendable {
     package var outcomeUnits: [Set<UInt64>]
     /// Per variant, per metric: the tallies.
     package var tallies: [[MetricTally]]
-    /// Per treatment: the running minimum of the always-valid p-value, updated after every outcome batch.
-    package var sequentialMinimumPValues: [Double?]
+    /// Per treatment: the running minimum of the always-valid p-value over the looks where it was ahead, and where
+    /// it was behind, updated after every outcome batch; and its mixing variance τ², fixed at its first look.
+    package var sequentialMinimumPositive: [Double?]
+    package var sequentialMinimumNegative: [Double?]
+    package var sequentialTauSquared: [Double?]
     /// Positions of its events.
     package var events: [LogPosition] = []
 
@@ -72,7 +75,9 @@ public struct ABTest: Equatable, Sendable {
         units = Array(repeating: 0, count: variants.count)
         outcomeUnits = Array(repeating: [], count: 1 + guardrails.count)
         tallies = Array(repeating: Array(repeating: MetricTally(), count: 1 + guardrails.count), count: variants.count)
-        sequentialMinimumPValues = Array(repeating: nil, count: max(0, variants.count - 1))
+        sequentialMinimumPositive = Array(repeating: nil, count: max(0, variants.count - 1))
+        sequentialMinimumNegative = sequentialMinimumPositive
+        sequentialTauSquared = sequentialMinimumPositive
     }
 
     /// The hash that buckets a unit: the first 8 bytes of SHA-256 of `SALT.UNIT`, big-endian.
@@ -83,9 +88,9 @@ public struct ABTest: Equatable, Sendable {
 
     /// The variant a unit hashes to (deterministic across processes and machines): bucket = hash mod 10,000,
     /// mapped through the cumulative basis-point weights.
-    public func variantIndex(forHash hash: UInt64) -> Int {
+    public func variantIndex(forHash hash: UInt64) -> Int? {
         Assignment.variantIndex(bucket: Assignment.bucket(fromSHA256Prefix: hash),
-                                weightsBasisPoints: variants.map(\.weightBasisPoints)) ?? 0
+                                weightsBasisPoints: variants.map(\.weightBasisPoints))
     }
 
     /// The recorded variant of a unit, if it was assigned.
@@ -103,15 +108,19 @@ public struct ABTest: Equatable, Sendable {
 
     /// The analysis settings of this test.
     package var settings: AnalysisSettings {
-        AnalysisSettings(binary: !continuous, alpha: alpha, minimumSample: minimumSample,
-                         guardrailDirections: guardrails.map { $0.higherIsWorse ? .higher : .lower },
-                         sequential: sequential, sequentialMinimumPValues: sequentialMinimumPValues)
+        var s = AnalysisSettings(binary: !continuous, alpha: alpha, minimumSample: minimumSample,
+                                 guardrailDirections: guardrails.map { $0.higherIsWorse ? .higher : .lower },
+                                 sequential: sequential, sequentialMinimumPositive: sequentialMinimumPositive,
+                                 sequentialMinimumNegative: sequentialMinimumNegative)
+        s.sequentialTauSquared = sequentialTauSquared
+        return s
     }
 
     /// Applies assignments (first time only; a repeated unit is ignored, as replay of a valid log never has one).
     mutating func assign(_ hashes: [UInt64], variants chosen: [Int]) {
         for (h, v) in zip(hashes, chosen) where v >= 0 && v < variants.count && assignments[h] == nil {
-            assignments[h] = UInt8(v)
+            guard let small = UInt8(exactly: v) else { continue }
+            assignments[h] = small
             units[v] += 1
         }
     }
@@ -126,8 +135,15 @@ public struct ABTest: Equatable, Sendable {
         if sequential {
             let arms = self.arms
             for t in 1..<max(1, arms.count) {
-                if let p = ExperimentAnalysis.sequentialPValue(arms[0], arms[t], binary: !continuous) {
-                    sequentialMinimumPValues[t - 1] = min(sequentialMinimumPValues[t - 1] ?? 1, p)
+                if sequentialTauSquared[t - 1] == nil {
+                    sequentialTauSquared[t - 1] = ExperimentAnalysis.mixingVariance(arms[0], arms[t], binary: !continuous)
+                }
+                guard let tau2 = sequentialTauSquared[t - 1],
+                      let look = ExperimentAnalysis.sequentialPValue(arms[0], arms[t], binary: !continuous, tauSquared: tau2) else { continue }
+                if look.difference > 0 {
+                    sequentialMinimumPositive[t - 1] = min(sequentialMinimumPositive[t - 1] ?? 1, look.pValue)
+                } else if look.difference < 0 {
+                    sequentialMinimumNegative[t - 1] = min(sequentialMinimumNegative[t - 1] ?? 1, look.pValue)
                 }
             }
         }
@@ -141,7 +157,9 @@ public struct ABTest: Equatable, Sendable {
             && a.startedTime == b.startedTime && a.stoppedTime == b.stoppedTime && a.decision == b.decision
             && a.promotedVariant == b.promotedVariant && a.assignments == b.assignments && a.units == b.units
             && a.outcomeUnits == b.outcomeUnits && a.tallies == b.tallies
-            && a.sequentialMinimumPValues.map { $0?.bitPattern } == b.sequentialMinimumPValues.map { $0?.bitPattern }
+            && a.sequentialMinimumPositive.map { $0?.bitPattern } == b.sequentialMinimumPositive.map { $0?.bitPattern }
+            && a.sequentialMinimumNegative.map { $0?.bitPattern } == b.sequentialMinimumNegative.map { $0?.bitPattern }
+            && a.sequentialTauSquared.map { $0?.bitPattern } == b.sequentialTauSquared.map { $0?.bitPattern }
             && a.events == b.events
     }
 }

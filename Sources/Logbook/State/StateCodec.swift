@@ -262,7 +262,9 @@ package enum StateCodec {
                 w.int(tally.conversions)
             }
         }
-        for p in t.sequentialMinimumPValues { w.optionalDouble(p) }
+        for p in t.sequentialMinimumPositive { w.optionalDouble(p) }
+        for p in t.sequentialMinimumNegative { w.optionalDouble(p) }
+        for p in t.sequentialTauSquared { w.optionalDouble(p) }
         positions(t.events, &w)
     }
 
@@ -322,7 +324,9 @@ package enum StateCodec {
                 t.tallies[v][m].conversions = try r.int()
             }
         }
-        for i in t.sequentialMinimumPValues.indices { t.sequentialMinimumPValues[i] = try r.optionalDouble() }
+        for i in t.sequentialMinimumPositive.indices { t.sequentialMinimumPositive[i] = try r.optionalDouble() }
+        for i in t.sequentialMinimumNegative.indices { t.sequentialMinimumNegative[i] = try r.optionalDouble() }
+        for i in t.sequentialTauSquared.indices { t.sequentialTauSquared[i] = try r.optionalDouble() }
         t.events = try positions(&r)
         return t
     }
