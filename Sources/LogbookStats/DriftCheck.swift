@@ -11,6 +11,9 @@ package enum DriftCheck: Sendable {
     /// Default thresholds: drift when PSI > 0.25 or the KS p-value < 0.01.
     package static let defaultPSIThreshold = 0.25
     package static let defaultKSPValueThreshold = 0.01
+    /// The reservoirs' seeds (fixed: the same data always gives the same numbers).
+    package static let baselineSeed: UInt64 = 0xBA5E
+    package static let currentSeed: UInt64 = 0xC0DE
 
     /// The outcome of one check.
     package struct Result: Sendable, Equatable {
@@ -33,8 +36,8 @@ package enum DriftCheck: Sendable {
     package static func check(baseline: [Double], current: [Double], psiThreshold: Double = defaultPSIThreshold,
                               ksPValueThreshold: Double = defaultKSPValueThreshold,
                               limit: Int = exactLimit) -> Result? {
-        let a = reservoir(baseline, size: limit, seed: 0xBA5E)
-        let b = reservoir(current, size: limit, seed: 0xC0DE)
+        let a = reservoir(baseline, size: limit, seed: baselineSeed)
+        let b = reservoir(current, size: limit, seed: currentSeed)
         guard let psi = PopulationStability.index(baseline: a, current: b),
               let ks = KolmogorovSmirnov.twoSample(a, b) else { return nil }
         let p = (ks.hasTies ? nil : ks.pExact) ?? ks.pAsymptotic ?? ks.pKolmogorov
@@ -45,19 +48,52 @@ package enum DriftCheck: Sendable {
 
     /// A uniform sample of `size` values (all of them when there are no more), deterministic for a seed.
     package static func reservoir(_ values: [Double], size: Int, seed: UInt64) -> [Double] {
-        guard values.count > size, size > 0 else { return values }
-        var sample = Array(values[0..<size])
-        var state = seed
-        for i in size..<values.count {
+        var r = Reservoir(size: size, seed: seed)
+        for v in values { r.add(v) }
+        return r.values
+    }
+
+    /// Algorithm R fed one value at a time: memory stays at `size` values however many are added, and the sample is
+    /// the same as ``reservoir(_:size:seed:)`` of all of them.
+    package struct Reservoir: Sendable {
+        /// The sample so far.
+        package private(set) var values: [Double] = []
+        /// How many values were added.
+        package private(set) var seen = 0
+        let size: Int
+        var state: UInt64
+
+        /// An empty reservoir of `size` values.
+        package init(size: Int = DriftCheck.exactLimit, seed: UInt64) {
+            self.size = size
+            state = seed
+        }
+
+        /// Adds a value.
+        package mutating func add(_ value: Double) {
+            defer { seen += 1 }
+            if seen < size {
+                values.append(value)
+                return
+            }
             // SplitMix64
             state &+= 0x9E37_79B9_7F4A_7C15
             var z = state
             z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             z ^= z >> 31
-            let j = Int(z % UInt64(i + 1))
-            if j < size { sample[j] = values[i] }
+            let j = Int(z % UInt64(seen + 1))
+            if j < size { values[j] = value }
         }
-        return sample
+    }
+
+    /// Compares two samples already reduced by reservoirs (``Reservoir``), streamed by the caller; `sampled` is
+    /// whether either reservoir saw more values than it kept.
+    package static func check(baseline: Reservoir, current: Reservoir, psiThreshold: Double = defaultPSIThreshold,
+                              ksPValueThreshold: Double = defaultKSPValueThreshold) -> Result? {
+        guard var result = check(baseline: baseline.values, current: current.values, psiThreshold: psiThreshold,
+                                 ksPValueThreshold: ksPValueThreshold, limit: .max) else { return nil }
+        result.sampled = baseline.seen > baseline.values.count || current.seen > current.values.count
+        return result
     }
 }

@@ -205,6 +205,9 @@ struct ABCommandTests {
     @Test("with a policy that requires approval, --promote-winner leaves the winner awaiting 'model approve'")
     func promotionAwaitingApproval() throws {
         let s = Self.seeded()
+        // The policy still applies to an A/B winner: give the runs its metric (version 3 beats the champion).
+        s.ok("run", "log", "r1", "--metric", "auc=0.80")
+        s.ok("run", "log", "r3", "--metric", "auc=0.85")
         s.ok("model", "policy", "m", "--metric", "auc", "--require-approval")
         s.ok("ab", "create", "t", "--model", "m", "--variant", "c=1:50", "--variant", "x=3:50", "--metric", "k", "--min-sample", "500")
         s.ok("ab", "start", "t")

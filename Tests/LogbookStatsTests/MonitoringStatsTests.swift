@@ -112,6 +112,11 @@ struct DriftCheckTests {
             #expect(sampled.drifted == full.drifted, "shift \(shift)")
             #expect(DriftCheck.check(baseline: baseline, current: current) == sampled) // deterministic
         }
+        // Streaming one value at a time keeps the same sample in bounded memory.
+        var streamed = DriftCheck.Reservoir(size: 10_000, seed: 1)
+        for v in 0..<1_000_000 { streamed.add(Double(v)) }
+        #expect(streamed.values == DriftCheck.reservoir(Array(0..<1_000_000).map(Double.init), size: 10_000, seed: 1))
+        #expect(streamed.seen == 1_000_000 && streamed.values.count == 10_000)
         let r = DriftCheck.reservoir(Array(0..<1_000_000).map(Double.init), size: 10_000, seed: 1)
         #expect(abs(r.reduce(0, +) / 10_000 - 499_999.5) < 10_000) // uniform: mean within ~3.5 standard errors
     }

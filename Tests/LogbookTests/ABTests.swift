@@ -164,6 +164,11 @@ struct ABTests {
             outcomes.append((u, 1, nil))
         }
         try s.recordOutcomes(test: "t", outcomes, t.ctx())
+        // A policy the winner fails still applies: refused, nothing appended.
+        try s.logToRun("r2", metrics: [series("auc", [0.5])], t.ctx())
+        try s.setPolicy(model: "m", PromotionPolicy(metric: "auc", minimum: 0.9), t.ctx())
+        expectRefusal(t, .refused, "promotion policy") { try s.stopABTest("t", promoteWinner: true, t.ctx("clear winner")) }
+        try s.setPolicy(model: "m", PromotionPolicy(metric: "auc", minimum: 0.1), t.ctx())
         let report = try s.stopABTest("t", promoteWinner: true, t.ctx("clear winner"))
         #expect(report.decision == "winner:v1")
         #expect(s.state.model(named: "m")!.production?.number == 2)

@@ -203,6 +203,20 @@ extension LogbookStore {
             promoted = w
             let m = state.models[t.model - 1]
             let comparison = report.analysis?.comparisons.first { $0.variant == t.variants[w].name }
+            let version = t.variants[w].version
+            guard m.versions[version - 1].pendingPromotionBy == nil else {
+                throw LogbookError.refused("Version \(version) of '\(m.name)' is already awaiting approval")
+            }
+            // The model's promotion policy still applies: the A/B result is evidence, not a bypass.
+            var policyNote = ""
+            if m.policy != nil {
+                let evaluation = try evaluatePromotion(model: m, version: version)
+                guard evaluation.decision != .rejected else {
+                    throw LogbookError.refused("A/B test '\(name)' found winner '\(t.variants[w].name)', but the promotion policy of "
+                                               + "'\(m.name)' rejects version \(version): \(evaluation.explanation)")
+                }
+                policyNote = "; policy: \(evaluation.explanation)"
+            }
             let pending = m.policy?.requiresApproval == true
             let evaluation = PromotionEvaluation(
                 challengerValue: report.variants[w].mean, champion: t.variants[0].version,
@@ -210,7 +224,8 @@ extension LogbookStore {
                 latencyMs: nil, decision: pending ? .pendingApproval : .promoted,
                 explanation: "A/B test \(name): \(report.decision); lift \(comparison?.lift.map(Self.format) ?? "-"), "
                     + "p \(comparison.map { Self.format($0.pValue) } ?? "-"), "
-                    + "chance to win \(comparison?.chanceToWin.map(Self.format) ?? "-"), SRM p \(Self.format(report.analysis?.srmPValue ?? 1))")
+                    + "chance to win \(comparison?.chanceToWin.map(Self.format) ?? "-"), SRM p \(Self.format(report.analysis?.srmPValue ?? 1))"
+                    + policyNote)
             events.append(.promotionEvaluated(model: m.ordinal, version: t.variants[w].version, evaluation: evaluation))
             if !pending && m.versions[t.variants[w].version - 1].stage != .production {
                 events.append(stageChange(m, to: t.variants[w].version, stage: .production))

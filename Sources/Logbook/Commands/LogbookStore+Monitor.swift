@@ -90,13 +90,10 @@ extension LogbookStore {
         guard let monitor = state.monitor(model: m.ordinal, version: sourceVersion) else {
             throw LogbookError.refused("Version \(sourceVersion) of '\(name)' has logged no predictions")
         }
-        var values: [Double] = []
-        let chosen = zip(monitor.predictionEvents, monitor.predictionEventTimes).filter { event in
-            event.1 >= (since ?? .min) && event.1 <= (until ?? .max)
-        }
-        for e in try events(at: chosen.map(\.0)) {
-            if case let .predictionsLogged(_, _, _, predictions, _) = e.event { values += predictions.compactMap { $0 } }
-        }
+        // A baseline keeps at most the reservoir's bound: beyond it drift would sample it anyway.
+        var sample = DriftCheck.Reservoir(seed: DriftCheck.baselineSeed)
+        try predictionSample(monitor, since: since, until: until, into: &sample)
+        let values = sample.values
         guard !values.isEmpty else {
             throw LogbookError.refused("Version \(sourceVersion) of '\(name)' logged no predicted values in that window")
         }
@@ -145,14 +142,16 @@ extension LogbookStore {
                              predictionStd: total.predictions.sampleVariance.map { $0.squareRoot() })
     }
 
-    /// The predicted values a version logged since `since` (all when nil), read from its prediction events.
-    func predictionValues(_ monitor: VersionMonitor, since: Int64?) throws(LogbookError) -> [Double] {
-        var values: [Double] = []
-        let chosen = zip(monitor.predictionEvents, monitor.predictionEventTimes).filter { since == nil || $0.1 >= since! }
-        for e in try events(at: chosen.map(\.0)) {
-            if case let .predictionsLogged(_, _, _, predictions, _) = e.event { values += predictions.compactMap { $0 } }
+    /// Feeds the predicted values a version logged since `since` (all when nil) into a bounded reservoir, reading
+    /// its prediction events one at a time (memory stays at the reservoir's size).
+    func predictionSample(_ monitor: VersionMonitor, since: Int64?, until: Int64? = nil,
+                          into reservoir: inout DriftCheck.Reservoir) throws(LogbookError) {
+        for (position, time) in zip(monitor.predictionEvents, monitor.predictionEventTimes)
+        where time >= (since ?? .min) && time <= (until ?? .max) {
+            if case let .predictionsLogged(_, _, _, predictions, _) = try events(at: [position])[0].event {
+                for p in predictions { if let p { reservoir.add(p) } }
+            }
         }
-        return values
     }
 
     /// Checks a version's predictions since `since` against its baseline (PSI and KS; exact up to 100,000 values per
@@ -164,10 +163,13 @@ extension LogbookStore {
         guard let monitor = state.monitor(model: m.ordinal, version: number), let baselinePosition = monitor.baseline else {
             throw LogbookError.refused("Version \(number) of '\(name)' has no baseline; set one with 'logbook monitor baseline'")
         }
-        var baseline: [Double] = []
-        if case let .baselineSet(_, _, values, _) = try events(at: [baselinePosition])[0].event { baseline = values }
-        let current = try predictionValues(monitor, since: since)
-        guard !current.isEmpty else {
+        var baseline = DriftCheck.Reservoir(seed: DriftCheck.baselineSeed)
+        if case let .baselineSet(_, _, values, _) = try events(at: [baselinePosition])[0].event {
+            for v in values { baseline.add(v) }
+        }
+        var current = DriftCheck.Reservoir(seed: DriftCheck.currentSeed)
+        try predictionSample(monitor, since: since, into: &current)
+        guard current.seen > 0 else {
             throw LogbookError.refused("Version \(number) of '\(name)' has no predicted values in the window to compare")
         }
         let t = state.thresholds(model: m.ordinal)
