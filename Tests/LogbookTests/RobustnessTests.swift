@@ -9,9 +9,7 @@ import Testing
 struct RobustnessTests {
     @Test("times outside years 0000-9999 are refused, and printing any time never traps")
     func timeRange() throws {
-        let t = try TestStore()
-        try t.store.createExperiment(name: "e", t.ctx())
-        try t.store.startRun(experiment: "e", id: "r", t.ctx())
+        let t = try TestStore.withRun()
         expectRefusal(t, .usage, "outside years") {
             try t.store.createExperiment(name: "x", WriteContext(actor: "a", time: 253_402_300_800_000))
         }
@@ -26,9 +24,7 @@ struct RobustnessTests {
 
     @Test("a metric series without points is refused (imported or not), so replay and live state agree")
     func emptySeries() throws {
-        let t = try TestStore()
-        try t.store.createExperiment(name: "e", t.ctx())
-        try t.store.startRun(experiment: "e", id: "r", t.ctx())
+        let t = try TestStore.withRun()
         expectRefusal(t, .usage, "no points") {
             try t.store.importEvent(.metricsLogged(run: 1, series: [MetricSeries(key: "ghost", points: [])]),
                                     actor: "a", reason: nil, time: t.now + 1)
@@ -66,10 +62,8 @@ struct RobustnessTests {
 
     @Test("the audit log of an A/B test lists its events")
     func auditOfABTest() throws {
-        let t = try TestStore()
+        let t = try TestStore.withRun()
         let s = t.store
-        try s.createExperiment(name: "e", t.ctx())
-        try s.startRun(experiment: "e", id: "r", t.ctx())
         try s.createModel(name: "m", t.ctx())
         try s.registerVersion(model: "m", run: "r", t.ctx())
         try s.registerVersion(model: "m", run: "r", t.ctx())
@@ -99,12 +93,8 @@ struct ContractDetailTests {
 
     @Test("a unit keeps answering with its recorded variant after the test has ended; new units are refused")
     func stickyAfterStop() throws {
-        let t = try TestStore()
+        let t = try TestStore.withRun(modelVersions: 2)
         let s = t.store
-        try s.createExperiment(name: "e", t.ctx())
-        try s.startRun(experiment: "e", id: "r", t.ctx())
-        try s.registerVersion(model: "m", run: "r", t.ctx())
-        try s.registerVersion(model: "m", run: "r", t.ctx())
         try s.createABTest(name: "t", model: "m", variants: [ABVariant(name: "a", version: 1, weightBasisPoints: 5000),
                                                              ABVariant(name: "b", version: 2, weightBasisPoints: 5000)],
                            metric: "c", t.ctx())
@@ -118,11 +108,8 @@ struct ContractDetailTests {
 
     @Test("rollback without --to brings back a version that is not in Production now")
     func rollbackSkipsCurrentProduction() throws {
-        let t = try TestStore()
+        let t = try TestStore.withRun(modelVersions: 3)
         let s = t.store
-        try s.createExperiment(name: "e", t.ctx())
-        try s.startRun(experiment: "e", id: "r", t.ctx())
-        for _ in 0..<3 { try s.registerVersion(model: "m", run: "r", t.ctx()) }
         try s.setStage(model: "m", version: 1, stage: .production, t.ctx("v1"))
         try s.setStage(model: "m", version: 2, stage: .production, keepExisting: true, t.ctx("canary"))
         try s.setStage(model: "m", version: 3, stage: .production, t.ctx("v3")) // archives 1 and 2
@@ -138,11 +125,8 @@ struct ContractDetailTests {
 struct ImportRulesTests {
     @Test("a test with too many, too few or badly weighted variants, or a NaN outcome, is refused at import")
     func importedTestsAreValidated() throws {
-        let t = try TestStore()
+        let t = try TestStore.withRun(modelVersions: 1)
         let s = t.store
-        try s.createExperiment(name: "e", t.ctx())
-        try s.startRun(experiment: "e", id: "r", t.ctx())
-        try s.registerVersion(model: "m", run: "r", t.ctx())
         func test(_ variants: [ABVariant], alpha: Double = 0.05) -> Event {
             .abTestCreated(test: 1, name: "t", model: 1, variants: variants, metric: "c", continuous: false, guardrails: [],
                            minimumSample: 10, alpha: alpha, salt: "t", sequential: false)

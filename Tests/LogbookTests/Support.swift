@@ -28,6 +28,17 @@ final class TestStore {
     }
 }
 
+extension TestStore {
+    /// A fresh store holding experiment "e" with its run "r", and `versions` versions of model "m" registered from "r".
+    static func withRun(modelVersions versions: Int = 0) throws -> TestStore {
+        let t = try TestStore()
+        try t.store.createExperiment(name: "e", t.ctx())
+        try t.store.startRun(experiment: "e", id: "r", t.ctx())
+        for _ in 0..<versions { try t.store.registerVersion(model: "m", run: "r", t.ctx()) }
+        return t
+    }
+}
+
 /// Expects `body` to fail with `code` and to append nothing.
 func expectRefusal(_ t: TestStore, _ code: LogbookError.Code, _ contains: String? = nil,
                    sourceLocation: SourceLocation = #_sourceLocation,

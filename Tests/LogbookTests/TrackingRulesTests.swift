@@ -47,10 +47,8 @@ struct TrackingRulesTests {
 
     @Test("a param, once set, cannot change (same value is a no-op); metrics take NaN and ±Inf; steps are not negative")
     func paramsAndMetrics() throws {
-        let t = try TestStore()
+        let t = try TestStore.withRun()
         let s = t.store
-        try s.createExperiment(name: "e", t.ctx())
-        try s.startRun(experiment: "e", id: "r", t.ctx())
         try s.logToRun("r", params: [KeyValue("lr", "0.01")], metrics: [series("loss", [3, 2, .nan, .infinity, -.infinity])], t.ctx())
         let seq = s.state.lastSequence
         try s.logToRun("r", params: [KeyValue("lr", "0.01")], t.ctx())
@@ -77,10 +75,8 @@ struct TrackingRulesTests {
 
     @Test("a run ends once; a deleted run refuses logging; a registered version's run cannot be deleted")
     func endAndDelete() throws {
-        let t = try TestStore()
+        let t = try TestStore.withRun()
         let s = t.store
-        try s.createExperiment(name: "e", t.ctx())
-        try s.startRun(experiment: "e", id: "r", t.ctx())
         try s.startRun(experiment: "e", id: "q", t.ctx())
         expectRefusal(t, .usage) { try s.endRun("r", status: .running, t.ctx()) }
         try s.endRun("r", status: .failed, t.ctx())
@@ -100,10 +96,8 @@ struct TrackingRulesTests {
 
     @Test("artifacts are stored content-addressed; paths that escape the run are refused")
     func artifacts() throws {
-        let t = try TestStore()
+        let t = try TestStore.withRun()
         let s = t.store
-        try s.createExperiment(name: "e", t.ctx())
-        try s.startRun(experiment: "e", id: "r", t.ctx())
         let bytes = Array("model weights".utf8)
         let a = try s.addArtifact("r", bytes: bytes, path: "model/weights.bin", t.ctx())
         #expect(a.sha256 == SHA256Hex.of(bytes))
@@ -120,10 +114,8 @@ struct TrackingRulesTests {
 
     @Test("datasets need a SHA-256 digest")
     func datasets() throws {
-        let t = try TestStore()
+        let t = try TestStore.withRun()
         let s = t.store
-        try s.createExperiment(name: "e", t.ctx())
-        try s.startRun(experiment: "e", id: "r", t.ctx())
         try s.linkDataset("r", name: "train", digest: String(repeating: "AB", count: 32), t.ctx())
         #expect(try s.requireRun("r").datasets == [KeyValue("train", String(repeating: "ab", count: 32))])
         expectRefusal(t, .usage, "SHA-256") { try s.linkDataset("r", name: "x", digest: "abc", t.ctx()) }
