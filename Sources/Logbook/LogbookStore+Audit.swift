@@ -77,7 +77,8 @@ extension LogbookStore {
                 positions = t.events
             }
         }
-        if let actor = query.actor {
+        if let name = query.actor {
+            let actor = recordedActorForQuery(name)
             let mine = s.actors.id(of: actor).map { s.actorEvents[Int($0)] } ?? []
             if let p = positions {
                 let set = Set(mine)
@@ -125,7 +126,7 @@ extension LogbookStore {
         var points: [MetricPoint] = []
         let keyBytes = Array(key.utf8)
         do {
-            for p in r.metricEvents {
+            for p in retained(r.metricEvents) {
                 try reader.record(at: p) { record in
                     try EventCodec.forEachMetricPoint(payload: record.payload) { _, k, point in
                         if k.elementsEqual(keyBytes) { points.append(point) }

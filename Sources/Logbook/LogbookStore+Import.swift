@@ -59,8 +59,12 @@ extension LogbookState {
                 return "an outcome is not finite or names a metric the test does not have"
             }
             return nil
-        case .storeRepaired:
+        case .storeRepaired, .identityErased:
             return nil
+        case .storePruned:
+            return "a prune describes the files of the store it happened in; it cannot be imported into another"
+        case let .retentionSet(days):
+            return days >= 1 && days <= RetentionRules.maximumDays ? nil : "a retention of \(days) days is out of range"
         case let .predictionsLogged(m, v, latencies, predictions, actuals):
             if latencies.count != predictions.count || latencies.count != actuals.count { return "the prediction arrays differ in length" }
             guard latencies.allSatisfy({ $0.isFinite && $0 >= 0 }),

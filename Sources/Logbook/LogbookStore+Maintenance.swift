@@ -67,13 +67,14 @@ extension LogbookStore {
     /// for byte, with a replay of the log up to it; and the current state compared with a full replay.
     /// - Throws: `.integrity` naming the file, offset and sequence number (or the snapshot) that fails.
     public func check() throws(LogbookError) -> CheckReport {
-        let verify: VerifyReport
-        do { verify = try reader.verify() } catch { throw Self.wrap(error) }
-        var replayed = LogbookState()
+        let verify = try Self.verifyLog(reader, upTo: nil)
+        // A pruned log replays from its checkpoint snapshot (bound to the log by the chain hash): what came before
+        // it is gone, by a recorded prune.
+        var replayed = try Self.checkpointState(reader: reader, snapshots: snapshots)
         var checked = 0
         let sequences: [UInt64]
         do { sequences = try snapshots.sequences() } catch { throw Self.wrap(error) }
-        for s in sequences where s <= state.lastSequence {
+        for s in sequences where s <= state.lastSequence && s > replayed.lastSequence {
             do { try Self.replay(reader: reader, into: &replayed, through: s) } catch { throw Self.wrap(error) }
             let snapshot: Snapshot
             do { snapshot = try snapshots.read(sequence: s) } catch { throw Self.wrap(error) }
@@ -116,6 +117,7 @@ extension LogbookStore {
     /// the history says that it was cut, where, and where the removed bytes are.
     package static func repair(at path: String, truncateAfter sequence: UInt64, options: StoreOptions = StoreOptions(),
                                _ context: WriteContext) throws(LogbookError) -> RepairReport {
+        try refuseBundle(path, options)
         let report: RepairReport
         do {
             report = try SegmentedLog.repair(at: path, truncateAfter: sequence, configuration: options.logConfiguration)
@@ -137,11 +139,11 @@ extension LogbookStore {
 extension LogbookStore {
     /// The state from a replay of the whole log up to `through`, ignoring snapshots (what `check` compares with).
     package static func loadStateIgnoringSnapshots(at path: String, through: UInt64 = .max) throws(LogbookError) -> LogbookState {
-        var state = LogbookState()
         do {
             let reader = try LogReader(at: path)
+            var state = try checkpointState(reader: reader, snapshots: SnapshotStore(at: path))
             try replay(reader: reader, into: &state, through: through)
+            return state
         } catch { throw wrap(error) }
-        return state
     }
 }

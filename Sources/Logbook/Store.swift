@@ -22,6 +22,7 @@ public final class LogbookStore {
     let snapshots: SnapshotStore
     private var lastSnapshotSequence: UInt64 = 0
     var pending: Pending?
+    var identities: IdentityMap?
 
     struct PendingEvent {
         var event: Event
@@ -46,6 +47,7 @@ public final class LogbookStore {
         self.path = path
         self.options = options
         snapshots = SnapshotStore(at: path, io: options.io)
+        if writable { try Self.refuseBundle(path, options) }
         do {
             if writable {
                 let log = try SegmentedLog.open(at: path, configuration: options.logConfiguration)
@@ -58,17 +60,29 @@ public final class LogbookStore {
         } catch {
             throw LogbookError(.failure, "\(error)")
         }
+        identities = try IdentityMap.load(store: path, io: options.io)
         state = LogbookState()
         let (loaded, snapshotWarnings) = try Self.loadState(reader: reader, snapshots: snapshots, upTo: .max)
         state = loaded.state
         lastSnapshotSequence = loaded.snapshotSequence
         warnings += snapshotWarnings
+        if writable, try finishPrune() {
+            warnings.append("Finished an interrupted prune (records up to \(state.pruned?.throughSequence ?? 0) removed, as recorded)")
+        }
+        if writable { try finishErasures() }
         if !writable, let damage = reader.tailDamage, !StoreLock.isHeld(StorePaths(root: path), io: options.io) {
             warnings.append("\(damage); the next write will cut it back as a torn tail (run 'logbook check' to see it)")
         }
     }
 
     deinit { try? close() }
+
+    /// An audit bundle is a copy for auditors: it is read, never written.
+    static func refuseBundle(_ path: String, _ options: StoreOptions) throws(LogbookError) {
+        if options.io.exists(StorePaths(root: path).bundleManifest) {
+            throw LogbookError.refused("'\(path)' is an audit bundle: it is read-only (reads and 'audit verify --bundle' work on it)")
+        }
+    }
 
     /// Writes a snapshot if the tail since the last one is long, syncs, and releases the lock.
     public func close() throws(LogbookError) {
@@ -87,8 +101,27 @@ public final class LogbookStore {
     /// - Complexity: one snapshot decode plus at most `snapshotInterval` events replayed.
     public func state(at moment: Moment) throws(LogbookError) -> LogbookState {
         let sequence = try self.sequence(at: moment)
+        try requireRetained(moment, sequence)
         if sequence >= state.lastSequence { return state }
         return try Self.loadState(reader: reader, snapshots: snapshots, upTo: sequence).0.state
+    }
+
+    /// Refuses a moment older than what a prune kept: the state then is gone with its records.
+    func requireRetained(_ moment: Moment, _ sequence: UInt64) throws(LogbookError) {
+        let first = reader.firstSequence
+        guard first > 1 else { return }
+        let cutTime = reader.segmentFiles[0].header.previousTimestamp
+        let gone: Bool
+        switch moment {
+        case .sequence(let n): gone = n + 1 < first
+        case .time(let t): gone = t < cutTime
+        }
+        if gone {
+            throw LogbookError.refused("Records 1...\(first - 1) (up to \(Timestamp.iso(cutTime))) were pruned under the "
+                                       + "retention policy: the oldest moment this store can show is #\(first - 1) "
+                                       + "(\(Timestamp.iso(cutTime)))")
+        }
+        _ = sequence
     }
 
     /// The sequence number a moment stands for (the newest event at or before a time).
@@ -110,12 +143,24 @@ public final class LogbookStore {
         } catch { throw Self.wrap(error) }
     }
 
-    /// The events at these positions (in the order given).
+    /// The events at these positions (in the order given), leaving out those a prune removed.
     func events(at positions: [LogPosition]) throws(LogbookError) -> [EventEnvelope] {
         do {
-            return try positions.map { p in try reader.record(at: p) { try Self.envelope(of: $0) } }
+            return try retained(positions).map { p in try reader.record(at: p) { try Self.envelope(of: $0) } }
         } catch { throw Self.wrap(error) }
     }
+
+    /// The positions still in the log: a prune removes whole segments, and a position names its segment.
+    func retained(_ positions: [LogPosition]) -> [LogPosition] {
+        let first = reader.firstSequence
+        guard first > 1, let i = positions.firstIndex(where: { $0.segment >= first }) else {
+            return first > 1 ? [] : positions
+        }
+        return Array(positions[i...])
+    }
+
+    /// The oldest sequence number still in the log (1 unless the store was pruned).
+    public var firstRetainedSequence: UInt64 { reader.firstSequence }
 
     static func envelope(of record: Record) throws -> EventEnvelope {
         do {
@@ -180,9 +225,41 @@ public final class LogbookStore {
         return (Loaded(state: state, snapshotSequence: snapshotSequence), warnings)
     }
 
+    /// The state a replay of a pruned log starts from: the snapshot at its checkpoint (the empty state when the
+    /// log starts at sequence 1).
+    static func checkpointState(reader: LogReader, snapshots: SnapshotStore) throws(LogbookError) -> LogbookState {
+        let first = reader.firstSequence
+        guard first > 1 else { return LogbookState() }
+        let snapshot: Snapshot
+        do { snapshot = try snapshots.read(sequence: first - 1) } catch {
+            throw LogbookError(.integrity, "The log starts at sequence \(first) (older records were pruned) but the "
+                               + "checkpoint snapshot \(snapshots.path(for: first - 1)) cannot be read: \(error)")
+        }
+        guard snapshot.chain == reader.segmentFiles[0].header.startChain else {
+            throw LogbookError(.integrity, "The checkpoint snapshot \(snapshots.path(for: first - 1)) does not match the "
+                               + "log's prune checkpoint")
+        }
+        do {
+            let state = try StateCodec.decode(snapshot.payload)
+            guard state.lastSequence == first - 1 else {
+                throw LogbookError(.integrity, "The checkpoint snapshot's state ends at sequence \(state.lastSequence), not \(first - 1)")
+            }
+            return state
+        } catch let e as LogbookError {
+            throw e
+        } catch {
+            throw LogbookError(.integrity, "The checkpoint snapshot \(snapshots.path(for: first - 1)) does not decode: \(error)")
+        }
+    }
+
     /// Applies the log's records after `state.lastSequence` through `through`.
     static func replay(reader: LogReader, into state: inout LogbookState, through: UInt64) throws {
         guard state.lastSequence < through else { return }
+        if state.lastSequence + 1 < reader.firstSequence {
+            throw LogbookError(.integrity, "The log starts at sequence \(reader.firstSequence) (older records were pruned) "
+                               + "and no usable snapshot covers sequence \(reader.firstSequence - 1): the checkpoint "
+                               + "snapshot is missing or damaged")
+        }
         try reader.forEachRecord(from: state.lastSequence + 1, through: through) { record in
             try apply(record, to: &state)
             return true
@@ -223,8 +300,9 @@ public final class LogbookStore {
     /// Appends `events` as one batch (one write, one fdatasync) and applies them. Inside ``transaction(_:)`` the
     /// events are only applied to the in-memory state, and appended with the transaction's batch.
     /// - Parameter time: the timestamp to record (LOGBOOK_NOW); nil takes the wall clock clamped to the newest.
-    func append(_ events: [Event], actor: String, reason: String?, time: Int64?) throws(LogbookError) {
+    func append(_ events: [Event], actor name: String, reason: String?, time: Int64?) throws(LogbookError) {
         guard log != nil else { throw LogbookError(.failure, "The store was opened read-only") }
+        let actor = recordedActor(name)
         let newest = pending?.lastTime ?? state.lastTimestamp
         if let time, !Timestamp.isRecordable(time) {
             throw LogbookError(.usage, "The time \(time) ms is outside years 0000-9999")
@@ -295,6 +373,7 @@ public final class LogbookStore {
             }
             lengths.append(LogFormat.frameHeaderSize + payload.count)
         }
+        try saveNewPseudonyms()
         let result: AppendResult
         do { result = try log.append(&batch, timestamp: ownTimes ? nil : items.first?.time) } catch { throw LogbookError(error) }
         var offset = result.position.offset
@@ -334,6 +413,7 @@ public final class LogbookStore {
     /// taken between batches, as a reader sees the log), so `audit verify --digest` can later prove that prefix.
     package func digest(at moment: Moment) throws(LogbookError) -> LogDigest {
         let n = try sequence(at: moment)
+        try requireRetained(moment, n)
         if n >= state.lastSequence { return try digest() }
         do {
             var end: UInt64 = 0

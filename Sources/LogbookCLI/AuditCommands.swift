@@ -2,7 +2,7 @@ import Logbook
 import LogbookEvents
 import LogbookStorage
 
-/// audit log, digest, verify.
+/// audit log, digest, verify (of a store or a bundle).
 enum AuditCommands {
     static func log(_ inv: Invocation) throws(LogbookError) -> Int32 {
         var query = AuditQuery()
@@ -19,21 +19,26 @@ enum AuditCommands {
         case nil: break
         }
         query.limit = try inv.countOption("--limit")
-        let s = inv.state
         let events = try inv.store.auditEvents(query, in: inv.pastState)
+        try printEvents(inv, events)
+        return 0
+    }
+
+    /// Events as export lines (`--json`) or a table.
+    static func printEvents(_ inv: Invocation, _ events: [EventEnvelope]) throws(LogbookError) {
+        let s = inv.state
         if inv.json {
-            for e in events { inv.line(External.exportLine(e, s).rendered()) }
-            return 0
+            for e in events { inv.line(External.exportLine(inv.shown(e), s).rendered()) }
+            return
         }
         var t = Table(["SEQ", "TIME", "ACTOR", "TYPE", "DETAILS", "REASON"], rightAligned: [0])
         for e in events {
-            let line = External.exportLine(e, s)
+            let line = External.exportLine(inv.shown(e), s)
             var type = "-"
             if case .string(let name)? = line["type"] { type = name }
-            t.add([String(e.sequence), Human.time(e.timestamp), e.actor, type, details(line["data"]), e.reason ?? "-"])
+            t.add([String(e.sequence), Human.time(e.timestamp), inv.store.displayName(ofActor: e.actor), type, details(line["data"]), e.reason ?? "-"])
         }
         inv.out(t.render())
-        return 0
     }
 
     /// An event's data, compact and cut to a readable length.
@@ -84,19 +89,36 @@ enum AuditCommands {
             }
             digest = d
         }
+        if let bundle = inv.value("--bundle") {
+            let verified = try AuditBundle.verify(bundle, digest: digest, io: inv.storeOptions.io)
+            let report = verified.log
+            if inv.json {
+                inv.printJSON(.object([
+                    JSONMember("ok", .bool(true)),
+                    JSONMember("bundle", .string(bundle)),
+                    JSONMember("records", .int(Int64(report.records))),
+                    JSONMember("batches", .int(Int64(report.batches))),
+                    JSONMember("segments", .int(Int64(report.segments))),
+                    JSONMember("files", .int(Int64(verified.files))),
+                    JSONMember("snapshots", .int(Int64(verified.snapshots))),
+                    JSONMember("first_seq", .int(Int64(report.firstSequence))),
+                    JSONMember("seq", .int(Int64(report.digest.sequence))),
+                    JSONMember("hash", .string(report.digest.chain.hex)),
+                    JSONMember("digest_matched", digest == nil ? .null : .bool(report.matchedDigest)),
+                ]))
+            } else {
+                inv.line("OK: bundle '\(bundle)': \(report.records) records in \(report.batches) batches over \(report.segments) "
+                         + "segment(s), sequence \(report.firstSequence)...\(report.digest.sequence); every checksum, the hash "
+                         + "chain, \(verified.files) files against manifest.json, \(verified.snapshots) snapshot(s) and the "
+                         + "manifest's digest verify")
+                if let digest {
+                    inv.line("The log up to sequence \(digest.sequence) is the one digest \(digest.sequence):\(digest.chain.hex.prefix(16))… was taken from")
+                }
+            }
+            return 0
+        }
         try inv.requireStore()
-        let report: VerifyReport
-        do {
-            report = try LogReader(at: inv.storePath, io: inv.storeOptions.io).verify(upTo: digest)
-        } catch let e as StorageError {
-            throw LogbookError(e)
-        } catch {
-            throw LogbookError(.failure, "\(error)")
-        }
-        if let digest, !report.matchedDigest {
-            throw LogbookError(.integrity, "The log ends at sequence \(report.digest.sequence), before sequence "
-                               + "\(digest.sequence) of the digest: records were removed")
-        }
+        let report = try LogbookStore.verifyLog(at: inv.storePath, upTo: digest, io: inv.storeOptions.io)
         if inv.json {
             inv.printJSON(.object([
                 JSONMember("ok", .bool(true)),

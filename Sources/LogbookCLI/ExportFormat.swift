@@ -205,6 +205,14 @@ public enum ExportFormat {
         case let .storeRepaired(after, removed, savedTo):
             return .object([JSONMember("truncated_after", .int(Int64(truncatingIfNeeded: after))),
                             JSONMember("removed_bytes", .int(removed)), JSONMember("saved_to", .string(savedTo))])
+        case let .storePruned(through, time, chain, segments, bytes):
+            return .object([JSONMember("through_seq", .int(Int64(truncatingIfNeeded: through))),
+                            JSONMember("through_time", Render.time(time)), JSONMember("chain", .string(chain)),
+                            JSONMember("segments", .int(Int64(segments))), JSONMember("bytes", .int(bytes))])
+        case let .retentionSet(days):
+            return .object([JSONMember("min_days", .int(Int64(days)))])
+        case let .identityErased(pseudonym):
+            return .object([JSONMember("pseudonym", .string(pseudonym))])
         case let .abTestConcluded(t, decision, promoted):
             let names = t >= 1 && t <= state.abTests.count ? state.abTests[t - 1].variants.map(\.name) : []
             return .object([JSONMember("test", abTest(t)), JSONMember("decision", .string(decision)),
@@ -467,6 +475,13 @@ public enum ExportFormat {
                 throw LogbookError(.usage, "\"truncated_after\" in \"data\" of \(type) must be 0 or more")
             }
             return .storeRepaired(truncatedAfter: after, removedBytes: try d.int("removed_bytes"), savedTo: try d.string("saved_to"))
+        case "store.pruned":
+            throw LogbookError(.refused, "A store.pruned event describes the files of the store it happened in; it cannot be "
+                               + "imported into another")
+        case "retention.set":
+            return .retentionSet(minDays: try d.count("min_days"))
+        case "identity.erased":
+            return .identityErased(pseudonym: try d.string("pseudonym"))
         case "ab.created":
             var variants: [ABVariant] = []
             for item in try d.array("variants") {

@@ -116,7 +116,7 @@ final class Invocation {
     let moment: Moment?
     /// Who, why and when for writes (`--actor`, `--reason`, `LOGBOOK_NOW`).
     var context: WriteContext
-    /// How stores are opened (`LOGBOOK_LOCK_TIMEOUT_MS`).
+    /// How stores are opened (`LOGBOOK_LOCK_TIMEOUT_MS`, `LOGBOOK_SEGMENT_BYTES`).
     var storeOptions = StoreOptions()
     private var opened: LogbookStore?
     private var readState: LogbookState?
@@ -152,6 +152,13 @@ final class Invocation {
             }
         }
         if command.access != .read {
+            // Small segments make retention and pruning testable without writing 64 MiB.
+            if let size = environment["LOGBOOK_SEGMENT_BYTES"] {
+                guard let bytes = Int(size), bytes >= 4096 else {
+                    throw LogbookError(.usage, "LOGBOOK_SEGMENT_BYTES '\(size)' is not a number of bytes of at least 4096")
+                }
+                storeOptions.segmentSize = bytes
+            }
             if let timeout = environment["LOGBOOK_LOCK_TIMEOUT_MS"] {
                 guard let ms = Int(timeout), ms >= 0 else {
                     throw LogbookError(.usage, "LOGBOOK_LOCK_TIMEOUT_MS '\(timeout)' is not a number of milliseconds")
@@ -213,6 +220,13 @@ final class Invocation {
 
     /// The state reads see: now, or as of `--at`.
     var state: LogbookState { readState ?? opened!.state }
+
+    /// An event as output shows it: the actor's name where the pseudonym map has it.
+    func shown(_ e: EventEnvelope) -> EventEnvelope {
+        var shown = e
+        shown.actor = store.displayName(ofActor: e.actor)
+        return shown
+    }
 
     /// The state a read helper of the library should be given: nil for now, the past state for `--at`.
     var pastState: LogbookState? { moment == nil ? nil : readState }

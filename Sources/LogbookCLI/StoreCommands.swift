@@ -4,13 +4,14 @@ import LogbookStorage
 /// init, stats, check, snapshot, compact, repair, export, ingest.
 enum StoreCommands {
     static func initStore(_ inv: Invocation) throws(LogbookError) -> Int32 {
-        if inv.flag("--pseudonymize") {
-            throw LogbookError(.usage, "--pseudonymize is not supported yet; run 'logbook init' without it")
-        }
         let existed = Invocation.storeExists(inv.storePath)
         let store = try LogbookStore(at: inv.storePath, writable: true, options: inv.storeOptions)
         inv.warn(store.warnings)
         try store.close()
+        if inv.flag("--pseudonymize"), try LogbookStore.enablePseudonyms(at: inv.storePath, options: inv.storeOptions) {
+            inv.message("Actors will be recorded as keyed pseudonyms; the key and the names are in '\(inv.storePath)/identity/' "
+                        + "(back it up apart from the log; it is never exported)")
+        }
         if inv.json {
             inv.printJSON(.object([JSONMember("store", .string(inv.storePath)), JSONMember("created", .bool(!existed))]))
         }
@@ -127,7 +128,7 @@ enum StoreCommands {
         let through = min(to, state.lastSequence)
         guard from <= through else { return 0 }
         try inv.store.forEachEvent(from: max(from, 1), through: through) { e in
-            inv.line(External.exportLine(e, state).rendered())
+            inv.line(External.exportLine(inv.shown(e), state).rendered())
             return true
         }
         return 0

@@ -355,6 +355,14 @@ public enum Event: Equatable, Sendable {
     /// after damage; they were saved in `savedTo` (a folder of the store's lost+found). Recorded right after the cut,
     /// so the history says that it was cut, where, and by whom.
     case storeRepaired(truncatedAfter: UInt64, removedBytes: Int64, savedTo: String)
+    /// A prune removed the archived segments holding records 1...`throughSequence` (the newest of them at
+    /// `throughTime`): `segments` files, `bytes` bytes. `chain` (64 lowercase hex) is the hash chain after
+    /// `throughSequence`: the checkpoint the remaining log is verified from, attested inside the chain itself.
+    case storePruned(throughSequence: UInt64, throughTime: Int64, chain: String, segments: Int, bytes: Int64)
+    /// The operator set how long the log must be kept: no prune may remove records younger than `minDays` days.
+    case retentionSet(minDays: Int)
+    /// A person's entry in the pseudonym map (kept outside the log) was destroyed: the log keeps only `pseudonym`.
+    case identityErased(pseudonym: String)
 }
 
 /// An event with its envelope: where it sits in the log, when, who did it and why.

@@ -192,6 +192,14 @@ extension EventCodec {
         case .storeRepaired:
             let after = try r.varint(); let removed = try r.zigzag()
             return .storeRepaired(truncatedAfter: after, removedBytes: removed, savedTo: try r.string())
+        case .storePruned:
+            let through = try r.varint(); let time = try r.zigzag(); let chain = try r.string(); let segments = try r.int()
+            return .storePruned(throughSequence: through, throughTime: time, chain: chain, segments: segments,
+                                bytes: try r.zigzag())
+        case .retentionSet:
+            return .retentionSet(minDays: try r.int())
+        case .identityErased:
+            return .identityErased(pseudonym: try r.string())
         }
     }
 

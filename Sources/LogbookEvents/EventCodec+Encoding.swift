@@ -113,6 +113,12 @@ extension EventCodec {
             w.int(model); w.double(psi); w.double(ksPValue); w.double(relativeDrop)
         case let .storeRepaired(truncatedAfter, removedBytes, savedTo):
             w.varint(truncatedAfter); w.zigzag(removedBytes); w.string(savedTo)
+        case let .storePruned(throughSequence, throughTime, chain, segments, bytes):
+            w.varint(throughSequence); w.zigzag(throughTime); w.string(chain); w.int(segments); w.zigzag(bytes)
+        case let .retentionSet(minDays):
+            w.int(minDays)
+        case let .identityErased(pseudonym):
+            w.string(pseudonym)
         }
     }
 

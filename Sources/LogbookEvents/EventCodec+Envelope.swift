@@ -1,6 +1,8 @@
 extension EventCodec {
     /// The record type of `metrics.logged`, the event replay reads through ``forEachMetricPoint(payload:_:)``.
     public static let metricsLoggedTag: UInt16 = EventType.metricsLogged.rawValue
+    /// The record type of `store.pruned` (verification reads it to check the prune checkpoint).
+    public static let storePrunedTag: UInt16 = EventType.storePruned.rawValue
 
     /// The actor of any payload, read without decoding the rest (a small actor name makes no allocation).
     public static func actor(payload: UnsafeRawBufferPointer) throws(CodecError) -> String {

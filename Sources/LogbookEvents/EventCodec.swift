@@ -54,6 +54,9 @@
 /// | 68 | ab.stopped | test varint |
 /// | 69 | ab.concluded | test varint, decision string, promotedVariant varint? |
 /// | 120 | store.repaired | truncatedAfter varint, removedBytes zigzag, savedTo string |
+/// | 121 | store.pruned | throughSequence varint, throughTime zigzag, chain string (64 hex), segments varint, bytes zigzag |
+/// | 122 | retention.set | minDays varint |
+/// | 123 | identity.erased | pseudonym string |
 ///
 /// Frozen: `model.created` v1 = model varint, name string, description string? (upcast with owner and purpose
 /// nil, riskTier `.unspecified`).

@@ -48,6 +48,9 @@ enum EventType: UInt16, CaseIterable, Sendable {
     case monitorThresholdsSet = 100
     // The store itself (120...127).
     case storeRepaired = 120
+    case storePruned = 121
+    case retentionSet = 122
+    case identityErased = 123
 
     /// The dotted name used in JSON export.
     var name: String {
@@ -86,6 +89,9 @@ enum EventType: UInt16, CaseIterable, Sendable {
         case .abTestStopped: "ab.stopped"
         case .abTestConcluded: "ab.concluded"
         case .storeRepaired: "store.repaired"
+        case .storePruned: "store.pruned"
+        case .retentionSet: "retention.set"
+        case .identityErased: "identity.erased"
         case .predictionsLogged: "predictions.logged"
         case .baselineSet: "baseline.set"
         case .driftChecked: "drift.checked"
@@ -148,6 +154,9 @@ enum EventType: UInt16, CaseIterable, Sendable {
         case .abTestStopped: self = .abTestStopped
         case .abTestConcluded: self = .abTestConcluded
         case .storeRepaired: self = .storeRepaired
+        case .storePruned: self = .storePruned
+        case .retentionSet: self = .retentionSet
+        case .identityErased: self = .identityErased
         case .predictionsLogged: self = .predictionsLogged
         case .baselineSet: self = .baselineSet
         case .driftChecked: self = .driftChecked

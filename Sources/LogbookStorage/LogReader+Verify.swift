@@ -14,6 +14,8 @@ package struct VerifyReport: Sendable, Equatable {
     package var firstSequence: UInt64 = 1
     /// Whether a digest was given and matched.
     package var matchedDigest = false
+    /// The prune checkpoint the log was proven against, when it was pruned (or a prune was interrupted).
+    package var checkpoint: Checkpoint?
 }
 
 extension LogReader {
@@ -22,10 +24,16 @@ extension LogReader {
     ///
     /// - Throws: `.corrupted` naming the file, offset and sequence number of the first bad record or batch;
     ///   `.tampered` when the chain does not match a stored link or the digest.
-    package func verify(upTo digest: LogDigest? = nil) throws -> VerifyReport {
+    ///   `visit` sees every record once its batch is proven (the domain checks its own attestations there).
+    package func verify(upTo digest: LogDigest? = nil, visit: ((Record) throws -> Void)? = nil) throws -> VerifyReport {
         var report = VerifyReport()
         tailDamage = nil
         let first = segments[0]
+        let checkpoint = try io.readCheckpoint(paths)
+        report.checkpoint = checkpoint
+        if let checkpoint {
+            try checkpoint.check(oldest: first)
+        }
         report.firstSequence = first.base
         if first.base == 1 && first.header.startChain != .zero {
             throw StorageError(.tampered, "The first segment does not start from the empty chain", path: first.path, offset: 32)
@@ -70,6 +78,15 @@ extension LogReader {
                     }
                     report.matchedDigest = true
                 }
+                if let checkpoint, (batch.firstSequence...batch.lastSequence).contains(checkpoint.throughSequence) {
+                    if checkpoint.throughSequence != batch.lastSequence || checkpoint.chain != recomputed {
+                        failure = StorageError(.tampered, "The log does not match the prune checkpoint at sequence "
+                                               + "\(checkpoint.throughSequence)", path: segment.path, offset: batch.offset,
+                                               sequence: checkpoint.throughSequence)
+                        return false
+                    }
+                }
+                if let visit { try batch.forEachRecord(visit) }
                 chain = recomputed
                 lastTimestamp = batch.timestamp
                 report.records += batch.lastSequence - batch.firstSequence + 1
@@ -80,6 +97,11 @@ extension LogReader {
             if let failure { throw failure }
         }
         report.digest = LogDigest(sequence: nextSequence - 1, chain: chain)
+        if let checkpoint, checkpoint.throughSequence >= nextSequence {
+            throw StorageError(.tampered, "The prune checkpoint is at sequence \(checkpoint.throughSequence), past the "
+                               + "log's end (\(nextSequence - 1)): records were removed", path: paths.checkpoint,
+                               sequence: nextSequence)
+        }
         // An incomplete or damaged end is a write in flight while a writer runs; with none, it is damage that
         // recovery will cut, and verification must say so rather than stop quietly before it.
         if let damage = tailDamage, !StoreLock.isHeld(paths, io: io) { throw damage }

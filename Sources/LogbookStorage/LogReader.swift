@@ -18,6 +18,9 @@ package final class LogReader {
     /// The segment files, oldest first.
     package var segmentFiles: [SegmentFile] { segments }
 
+    /// The oldest sequence number in the log (1 unless a prune removed older segments).
+    package var firstSequence: UInt64 { segments[0].base }
+
     /// Opens the log of the store at `root` for reading.
     /// - Throws: `.notFound` when there is no store there; `.corrupted` when a segment header is damaged.
     package init(at root: String, io: FileIO = FileIO()) throws {
@@ -40,6 +43,8 @@ package final class LogReader {
         package var lastTimestamp: Int64
         /// The chain hash stored after it.
         package var chain: SHA256Digest
+        /// The file offset just past the newest whole batch, in the newest segment.
+        package var endOffset = LogFormat.segmentHeaderSize
         /// The digest for this position.
         package var digest: LogDigest { LogDigest(sequence: lastSequence, chain: chain) }
     }
@@ -50,7 +55,8 @@ package final class LogReader {
         var position = Position(lastSequence: last.base - 1, lastTimestamp: last.header.previousTimestamp,
                                 chain: last.header.startChain)
         try scanSegment(segments.count - 1, from: nil) { batch in
-            position = Position(lastSequence: batch.lastSequence, lastTimestamp: batch.timestamp, chain: batch.storedChain)
+            position = Position(lastSequence: batch.lastSequence, lastTimestamp: batch.timestamp, chain: batch.storedChain,
+                                endOffset: batch.offset + batch.bytes.count)
             return true
         }
         return position

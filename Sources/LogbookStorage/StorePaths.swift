@@ -19,6 +19,10 @@ package struct StorePaths: Sendable {
     package var lostAndFound: String { root + "/lost+found" }
     /// Segments moved out of the active log by compaction (kept, verified, still read for "as of").
     package var archive: String { root + "/archive" }
+    /// Where a prune cut the log (absent until the first prune).
+    package var checkpoint: String { root + "/CHECKPOINT" }
+    /// Present only in an audit bundle (`audit export`), which is read-only.
+    package var bundleManifest: String { root + "/manifest.json" }
 
     /// Paths for the store at `root` (a trailing slash is ignored).
     package init(root: String) {
@@ -107,11 +111,14 @@ extension FileIO {
             }
             unique.append(s)
         }
-        // Nothing removes old segments yet (a recorded prune will, with a checkpoint): a log that does not start at
-        // sequence 1 has lost its beginning.
+        // Only a recorded prune removes old segments, and it leaves a checkpoint: without one, a log that does not
+        // start at sequence 1 has lost its beginning.
         if let first = unique.first, first.base != 1 {
-            throw StorageError(.tampered, "The oldest segment starts at sequence \(first.base), not 1: the segments before it "
-                               + "are missing", path: first.path, offset: 16, sequence: 1)
+            guard let checkpoint = try readCheckpoint(paths) else {
+                throw StorageError(.tampered, "The oldest segment starts at sequence \(first.base), not 1, and no prune "
+                                   + "checkpoint says why: the segments before it are missing", path: first.path, offset: 16, sequence: 1)
+            }
+            try checkpoint.check(oldest: first)
         }
         return (unique, temporary)
     }

@@ -61,7 +61,9 @@ struct ExitCodeTests {
         s.fails(2, "run", "log", "r1", "--metric", "auc=1", env: ["LOGBOOK_LOCK_TIMEOUT_MS": "soon"])
         s.fails(2, "audit", "verify", "--digest", "12")
         s.fails(2, "audit", "log", "--entity", "planet:mars")
-        s.fails(2, "init", "--pseudonymize")
+        s.fails(2, "prune", "--before", "last tuesday", "--reason", "x")
+        s.fails(2, "retention", "set", "--min-days", "six months", "--reason", "x")
+        s.fails(2, "audit", "trail", "model:m")
         #expect(s.digest() == before, "usage errors append nothing")
         // --help and --version succeed.
         #expect(s.ok("--help").stdout.contains("model promote"))

@@ -82,6 +82,11 @@ enum GoldenSamples {
         Entry("mo", "tighter for fraud", .monitorThresholdsSet(model: 2, psi: 0.1, ksPValue: 0.001, relativeDrop: 0.02)),
         Entry("ops", "disk error on /dev/sdb", .storeRepaired(truncatedAfter: 4711, removedBytes: 8192,
                                                               savedTo: "lost+found/repair-after-4711-1767225600000")),
+        Entry("dpo", "retention of 2025 ended", .storePruned(
+            throughSequence: 120_000, throughTime: 1_767_225_600_000,
+            chain: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", segments: 3, bytes: 201_326_592)),
+        Entry("dpo", "EU AI Act Art. 19: at least six months", .retentionSet(minDays: 183)),
+        Entry("dpo", nil, .identityErased(pseudonym: "p-5f2b9c0d1e3a4b6c7d8e9f00")),
     ]
 
     /// The frozen `model.created` v1 sample and what it upcasts to.

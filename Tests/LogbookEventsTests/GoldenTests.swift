@@ -14,6 +14,7 @@ let frozenTagTable: [(tag: UInt16, name: String)] = [
     (64, "ab.created"), (65, "ab.started"), (66, "ab.assigned"), (67, "ab.outcomes_recorded"), (68, "ab.stopped"),
     (69, "ab.concluded"), (96, "predictions.logged"), (97, "baseline.set"), (98, "drift.checked"), (99, "alert.raised"),
     (100, "monitor.thresholds_set"), (120, "store.repaired"),
+    (121, "store.pruned"), (122, "retention.set"), (123, "identity.erased"),
 ]
 
 @Suite("Codec golden files", .serialized)

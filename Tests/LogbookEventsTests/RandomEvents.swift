@@ -8,8 +8,8 @@ struct RandomEvents {
 
     init(seed: UInt64) { g = SeededGenerator(seed: seed) }
 
-    /// The number of event cases (the catalog has 39).
-    static let caseCount = 39
+    /// The number of event cases (the catalog has 42).
+    static let caseCount = 42
 
     mutating func below(_ n: Int) -> Int { Int(g.next() % UInt64(n)) }
     mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
@@ -186,6 +186,10 @@ struct RandomEvents {
             return .alertRaised(model: ordinal(), version: ordinal(), kind: string(), metric: string(), threshold: double(),
                                 observed: double(), message: string())
         case 38: return .monitorThresholdsSet(model: ordinal(), psi: double(), ksPValue: double(), relativeDrop: double())
+        case 39: return .storePruned(throughSequence: uint64(), throughTime: int64(), chain: string(), segments: ordinal(),
+                                     bytes: int64())
+        case 40: return .retentionSet(minDays: ordinal())
+        case 41: return .identityErased(pseudonym: string())
         default: fatalError("no case \(index)")
         }
     }

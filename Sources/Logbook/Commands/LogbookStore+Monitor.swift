@@ -148,7 +148,7 @@ extension LogbookStore {
                           into reservoir: inout DriftCheck.Reservoir) throws(LogbookError) {
         for (position, time) in zip(monitor.predictionEvents, monitor.predictionEventTimes)
         where time >= (since ?? .min) && time <= (until ?? .max) {
-            if case let .predictionsLogged(_, _, _, predictions, _) = try events(at: [position])[0].event {
+            if case let .predictionsLogged(_, _, _, predictions, _)? = try events(at: [position]).first?.event {
                 for p in predictions { if let p { reservoir.add(p) } }
             }
         }
@@ -164,9 +164,10 @@ extension LogbookStore {
             throw LogbookError.refused("Version \(number) of '\(name)' has no baseline; set one with 'logbook monitor baseline'")
         }
         var baseline = DriftCheck.Reservoir(seed: DriftCheck.baselineSeed)
-        if case let .baselineSet(_, _, values, _) = try events(at: [baselinePosition])[0].event {
-            for v in values { baseline.add(v) }
+        guard case let .baselineSet(_, _, values, _)? = try events(at: [baselinePosition]).first?.event else {
+            throw LogbookError.refused("The baseline of version \(number) of '\(name)' was pruned with old history; set a new one with 'logbook monitor baseline'")
         }
+        for v in values { baseline.add(v) }
         var current = DriftCheck.Reservoir(seed: DriftCheck.currentSeed)
         try predictionSample(monitor, since: since, into: &current)
         guard current.seen > 0 else {

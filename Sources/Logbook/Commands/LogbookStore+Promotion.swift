@@ -127,7 +127,7 @@ extension LogbookStore {
         guard let requester = v.pendingPromotionBy else {
             throw LogbookError.refused("Version \(number) of '\(name)' has no promotion awaiting approval")
         }
-        if m.policy?.separateApprover == true && requester == context.actor {
+        if m.policy?.separateApprover == true && requester == recordedActor(context.actor) {
             throw LogbookError.refused("\(context.actor) asked for this promotion and cannot approve it: the policy needs a separate approver")
         }
         try append([.promotionApproved(model: m.ordinal, version: number), stageChange(m, to: number, stage: .production)],
@@ -212,7 +212,7 @@ extension LogbookStore {
         guard let m = s.model(named: name) else { throw LogbookError.notFound("No model named '\(name)'") }
         var changes: [ModelChange] = []
         for e in try events(at: m.events) {
-            var c = ModelChange(time: e.timestamp, sequence: e.sequence, actor: e.actor, reason: e.reason, kind: "")
+            var c = ModelChange(time: e.timestamp, sequence: e.sequence, actor: displayName(ofActor: e.actor), reason: e.reason, kind: "")
             switch e.event {
             case let .stageChanged(_, version, from, to, archived):
                 for a in archived {

@@ -26,6 +26,12 @@ public struct LogbookState: Equatable, Sendable {
     package internal(set) var actorEvents: [[LogPosition]] = []
     /// Positions of each experiment's own events (not its runs'), by id - 1.
     package internal(set) var experimentEvents: [[LogPosition]] = []
+    /// The minimum retention in days set by `retention set` (nil: never set; ``retentionDays`` gives the default).
+    public internal(set) var retentionSetting: Int?
+    /// The newest prune: records 1...through were removed from the log, which is verified from `chain` after it.
+    public internal(set) var pruned: PruneCheckpoint?
+    /// Pseudonyms whose person was erased from the pseudonym map, in the order erased.
+    public internal(set) var erasedPseudonyms: [String] = []
     /// The newest sequence number applied.
     public internal(set) var lastSequence: UInt64 = 0
     /// Its timestamp.
@@ -45,8 +51,15 @@ public struct LogbookState: Equatable, Sendable {
             && a.monitors == b.monitors && a.alerts == b.alerts && a.monitorThresholds == b.monitorThresholds
             && a.metricKeys == b.metricKeys
             && a.actors == b.actors && a.actorEvents == b.actorEvents && a.experimentEvents == b.experimentEvents
+            && a.retentionSetting == b.retentionSetting && a.pruned == b.pruned && a.erasedPseudonyms == b.erasedPseudonyms
             && a.lastSequence == b.lastSequence && a.lastTimestamp == b.lastTimestamp
     }
+
+    /// The default minimum retention: 183 days (six months, the EU AI Act's Art. 19 floor for logs).
+    public static let defaultRetentionDays = 183
+
+    /// The minimum retention in force, in days.
+    public var retentionDays: Int { retentionSetting ?? Self.defaultRetentionDays }
 
     // MARK: Lookups
 
@@ -288,6 +301,12 @@ public struct LogbookState: Equatable, Sendable {
             }
         case .storeRepaired:
             break // a fact about the log itself: in the audit log, no projection changes
+        case let .identityErased(pseudonym):
+            erasedPseudonyms.append(pseudonym)
+        case let .storePruned(through, time, chain, _, _):
+            pruned = PruneCheckpoint(throughSequence: through, throughTime: time, chain: chain)
+        case let .retentionSet(days):
+            retentionSetting = days
         case let .predictionsLogged(model, version, latencies, predictions, actuals):
             guard model >= 1 && model <= models.count else { return }
             let i = monitorSlot(model: model, version: version)

@@ -9,7 +9,7 @@ internal import LogbookStorage
 /// are delta-encoded, which keeps snapshots small even with millions of metric events.
 package enum StateCodec {
     /// The version written; older versions are decoded by frozen code paths added beside this one.
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
 
     /// Encodes a state.
     package static func encode(_ s: LogbookState) -> [UInt8] {
@@ -100,6 +100,10 @@ package enum StateCodec {
         w.varint(UInt64(s.abTests.count))
         for t in s.abTests { encode(t, &w) }
         encodeMonitoring(s, &w)
+        // Version 2: the store's own facts.
+        w.optional(s.retentionSetting) { $0.int($1) }
+        w.optional(s.pruned) { w, p in w.varint(p.throughSequence); w.zigzag(p.throughTime); w.string(p.chain) }
+        w.strings(s.erasedPseudonyms)
         return w.bytes
     }
 
@@ -113,7 +117,7 @@ package enum StateCodec {
     private static func decode(_ b: UnsafeRawBufferPointer) throws(CodecError) -> LogbookState {
         var r = BinaryReader(b)
         let v = try r.u8()
-        guard v == version else { throw CodecError.invalidValue(at: 0, "snapshot state version \(v) is not supported") }
+        guard v == 1 || v == version else { throw CodecError.invalidValue(at: 0, "snapshot state version \(v) is not supported") }
         var s = LogbookState()
         s.lastSequence = try r.varint()
         s.lastTimestamp = try r.zigzag()
@@ -214,6 +218,14 @@ package enum StateCodec {
             s.abTests.append(t)
         }
         try decodeMonitoring(&s, &r)
+        if v >= 2 {
+            if try r.presence() { s.retentionSetting = try r.int() }
+            if try r.presence() {
+                let through = try r.varint(), time = try r.zigzag()
+                s.pruned = PruneCheckpoint(throughSequence: through, throughTime: time, chain: try r.string())
+            }
+            s.erasedPseudonyms = try r.strings()
+        }
         try r.finish()
         s.rebuildLookups()
         return s

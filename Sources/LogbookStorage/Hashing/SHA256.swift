@@ -93,6 +93,15 @@ package struct SHA256Digest: Hashable, Sendable, CustomStringConvertible {
         return try Swift.withUnsafeBytes(of: &raw) { try body($0) }
     }
 
+    /// Lowercase hexadecimal of any bytes.
+    package static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0x0F)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// Lowercase hexadecimal, 64 characters.
     package var hex: String {
         let digits: StaticString = "0123456789abcdef"

@@ -1,0 +1,3 @@
+enum VerifierScript {
+    static let source = "placeholder"
+}
