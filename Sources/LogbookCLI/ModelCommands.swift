@@ -26,13 +26,14 @@ enum ModelCommands {
             inv.printJSON(.object([JSONMember("models", .array(models.map(Render.modelSummary)))]))
             return 0
         }
-        var t = Table(["NAME", "VERSIONS", "PRODUCTION", "STAGING", "OWNER", "RISK"] + (all ? ["STATE"] : []),
-                      rightAligned: [1])
+        var t = Table(["NAME", "VERSIONS", "PRODUCTION", "STAGING", "OWNER", "RISK", "VALIDATION", "PURPOSE"]
+                      + (all ? ["STATE"] : []), rightAligned: [1])
         for m in models {
             let state = m.isDeleted ? "deleted" : Render.isArchived(m) ? "archived" : "active"
             t.add([m.name, String(m.versions.count), m.production.map { String($0.number) } ?? "-",
                    m.versions.last { $0.stage == .staging }.map { String($0.number) } ?? "-",
-                   Human.text(m.owner), Human.text(m.riskTier.name)] + (all ? [state] : []))
+                   Human.text(m.owner), Human.text(m.riskTier.name), Human.text(m.validation.name),
+                   Human.text(m.purpose)] + (all ? [state] : []))
         }
         inv.out(t.render())
         return 0

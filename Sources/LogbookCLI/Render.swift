@@ -150,6 +150,7 @@ enum Render {
             JSONMember("name", .string(m.name)),
             JSONMember("description", .string(m.description)),
             JSONMember("owner", .string(m.owner)),
+            JSONMember("purpose", .string(m.purpose)),
             JSONMember("risk_tier", .string(m.riskTier == .unspecified ? nil : m.riskTier.name)),
             JSONMember("validation", .string(m.validation == .unspecified ? nil : m.validation.name)),
             JSONMember("latest_version", .int(m.versions.last?.number)),
