@@ -22,6 +22,8 @@ extension AuditBundle {
         let manifest: JSONObjectReader
         let manifestDigest: LogDigest
         var listed: [String: (bytes: Int64, sha256: String)] = [:]
+        var firstSequence: Int64 = 0
+        var manifestCheckpoint: (sequence: Int64, hash: String)?
         do {
             manifest = try JSONObjectReader(try JSONParser.parse(manifestBytes), what: "manifest.json")
             guard try manifest.string("format") == format else {
@@ -32,6 +34,11 @@ extension AuditBundle {
                 throw LogbookError(.integrity, "manifest.json's digest is malformed")
             }
             manifestDigest = LogDigest(sequence: n, chain: chain)
+            firstSequence = try manifest.int("first_seq")
+            if let c = manifest.present("checkpoint") {
+                let checkpoint = try JSONObjectReader(c, what: "the manifest's checkpoint")
+                manifestCheckpoint = (try checkpoint.int("seq"), try checkpoint.string("hash"))
+            }
             for item in try manifest.array("files") {
                 let f = try JSONObjectReader(item, what: "a file of manifest.json")
                 listed[try f.string("path")] = (try f.int("bytes"), try f.string("sha256"))
@@ -44,6 +51,14 @@ extension AuditBundle {
         let reader: LogReader
         do { reader = try LogReader(at: directory, io: io) } catch { throw LogbookError.wrapping(error) }
         let report = try LogbookStore.verifyLog(reader, upTo: digest)
+        guard UInt64(exactly: firstSequence) == report.firstSequence else {
+            throw LogbookError(.integrity, "The log starts at sequence \(report.firstSequence) but manifest.json says "
+                               + "\(firstSequence): segments were removed or added")
+        }
+        let onDisk = report.checkpoint.map { (Int64($0.throughSequence), $0.chain.hex) }
+        guard onDisk?.0 == manifestCheckpoint?.sequence, onDisk?.1 == manifestCheckpoint?.hash else {
+            throw LogbookError(.integrity, "CHECKPOINT does not agree with manifest.json's checkpoint")
+        }
         // Every file as the manifest lists it, and nothing else in the log, snapshots or checkpoint.
         var present: [String] = []
         for (sub, dir) in [("log/", paths.log), ("snapshots/", paths.snapshots)] where io.isDirectory(dir) {

@@ -22,12 +22,33 @@ What a success proves:
     snapshots/;
   * in a pruned bundle (the log starts at B > 1), CHECKPOINT holds the log's chain hash at its sequence C (B - 1,
     or later after an interrupted prune) and the log records that prune (a store.pruned event naming C and the
-    same chain): records 1...B-1 were removed by a recorded prune, not by someone else;
+    same chain): records 1...B-1 were removed by a recorded prune, not by someone else (a CHECKPOINT in a log
+    that still starts at 1, left by an interrupted prune, is held to the same rules);
   * every snapshot's header and payload checksums hold and its chain hash is the log's at its sequence number.
     (A snapshot's payload is not proven by the chain: 'logbook check' compares it with a replay of the log.)
 
 --fast skips the CRC32C of every record and snapshot payload (pure Python computes it at about 15-20 MB/s); the
 hash chain still proves every byte of the log, and the manifest's SHA-256 every byte of the other files.
+
+The bundle (docs/format.md of Logbook has the full byte tables; all integers are little-endian):
+  manifest.json        {"format": "logbook-audit-bundle", "version": 1, "digest": {"seq", "time", "hash"},
+                       "first_seq", "checkpoint": {"seq", "hash"} or null, "files": [{"path", "bytes", "sha256"}]}
+  log/<20 digits>.seg  a segment, named by its first sequence number. Header, 80 bytes: magic "LGBKLOG1",
+                       version u16 (1), header size u16 (80), reserved u32, base sequence u64 @16, previous
+                       timestamp i64 @24, start chain 32 bytes @32, reserved 12, CRC32C of bytes 0..<76 u32 @76.
+                       Then record frames back to back: length L u32, CRC32C of bytes 8..<L u32, sequence u64,
+                       timestamp i64 (ms), type u16, flags u8 (bit 0: commit, the batch's last frame), reserved u8,
+                       payload, and in a commit frame the 32-byte chain hash after the batch.
+  hash chain           chain = SHA-256(previous chain || for each frame of the batch: bytes 0..<4 and 8..<end),
+                       end = L, or L - 32 in the commit frame; the chain before sequence 1 is 32 zero bytes.
+  snapshots/<N>.snap   96-byte header: magic "LGBKSNP1", version, header size, reserved, sequence N u64 @16,
+                       timestamp @24, chain after N @32, payload length u64 @64, payload CRC32C u32 @72,
+                       reserved 16, header CRC32C u32 @92; then the payload (the state after N).
+  CHECKPOINT           after a prune, 80 bytes: magic "LGBKCKP1", version u16, reserved, through sequence C u64
+                       @16, its timestamp @24, the chain after C @32, reserved 12, CRC32C of bytes 0..<76 @76.
+  store.pruned         record type 121, payload: version u8 (1), actor string, reason optional string, through
+                       varint, through time zigzag, chain string (64 hex), segments varint, bytes zigzag.
+CRC32C is CRC-32/ISCSI (reflected polynomial 0x82F63B78, initial value and final XOR 0xFFFFFFFF).
 
 Whoever can change the bundle can also change this script: to hold the bundle's author to a digest, run a copy
 of verify.py you trust, with --bundle DIR and --digest N:HEX.
@@ -607,9 +628,11 @@ def check_checkpoint(manifest, walk, checkpoint):
     if point.timestamp != checkpoint.timestamp:
         raise Failure("CHECKPOINT records time %d for record %d, the log has %d" % (checkpoint.timestamp, c,
                                                                                      point.timestamp), "CHECKPOINT", 24, c)
-    if base == 1:
-        return "; CHECKPOINT at %d matches the log (no segment removed yet)" % c
+    # The prune is recorded before its CHECKPOINT is written, so even an interrupted one (no segment removed yet,
+    # or only some) has its store.pruned record in the log.
     attesting = find_prune_record(walk, checkpoint)
+    if base == 1:
+        return "; CHECKPOINT at %d attested by the store.pruned record %d (no segment removed yet)" % (c, attesting)
     return "; records 1...%d pruned, CHECKPOINT at %d attested by the store.pruned record %d" % (base - 1, c, attesting)
 
 
@@ -632,8 +655,7 @@ def find_prune_record(walk, checkpoint):
     if mismatch or malformed:
         raise mismatch or malformed
     raise Failure("the log has no store.pruned record (type 121) through sequence %d with the CHECKPOINT's chain: "
-                  "records 1...%d were removed without a recorded prune"
-                  % (checkpoint.sequence, walk.first_sequence - 1), "CHECKPOINT", 16, checkpoint.sequence)
+                  "the prune is not recorded" % checkpoint.sequence, "CHECKPOINT", 16, checkpoint.sequence)
 
 
 class PayloadReader:
@@ -882,5 +904,6 @@ def main(argv=None):
 
 if __name__ == "__main__":
     sys.exit(main())
+
 """#
 }
