@@ -21,6 +21,7 @@ public final class LogbookStore {
     var reader: LogReader
     let snapshots: SnapshotStore
     private var lastSnapshotSequence: UInt64 = 0
+    private var bytesSinceSnapshot = 0
     var pending: Pending?
     var identities: IdentityMap?
 
@@ -389,7 +390,9 @@ public final class LogbookStore {
         if result.position.segment != reader.segmentFiles.last?.base {
             do { try refreshReader() } catch { warnings.append("Rereading the segment list failed: \(error)") }
         }
-        if state.lastSequence >= lastSnapshotSequence + options.snapshotInterval {
+        bytesSinceSnapshot += Int(offset - result.position.offset)
+        if state.lastSequence >= lastSnapshotSequence + options.snapshotInterval
+            || bytesSinceSnapshot >= options.snapshotIntervalBytes {
             do { try writeSnapshot() } catch { warnings.append("Writing a snapshot failed (the store is fine; open replays more): \(error)") }
         }
     }
@@ -407,6 +410,7 @@ public final class LogbookStore {
                                          chain: log.digest.chain, payload: StateCodec.encode(state)))
         } catch { throw Self.wrap(error) }
         lastSnapshotSequence = state.lastSequence
+        bytesSinceSnapshot = 0
     }
 
     /// The digest as of a moment: the chain hash after the newest whole batch at or before it (a digest is always

@@ -202,19 +202,7 @@ enum TrackingCommands {
         let s = inv.state
         let experiment = try s.findExperiment(try inv.require("--experiment"))
         let key = try inv.require("--metric")
-        let lowest = inv.flag("--lowest")
-        var best: (run: Run, value: Double)?
-        for ordinal in experiment.runs {
-            let r = s.runs[ordinal - 1]
-            guard !r.isDeleted, let v = Render.metric(r, key, s), !v.isNaN else { continue }
-            if let b = best {
-                let better = lowest ? v < b.value : v > b.value
-                let tieEarlier = v == b.value && (r.startTime, r.ordinal) < (b.run.startTime, b.run.ordinal)
-                if better || tieEarlier { best = (r, v) }
-            } else {
-                best = (r, v)
-            }
-        }
+        let best = s.bestRun(experiment: experiment, metric: key, lowest: inv.flag("--lowest"))
         guard let best else {
             throw LogbookError(.notFound, "No run of experiment '\(experiment.name)' has a value for metric '\(key)'")
         }

@@ -11,6 +11,8 @@ package final class LogReader {
     private(set) var segments: [SegmentFile] = []
     private let scanner = SegmentScanner()
     private var indexes: [UInt64: SegmentIndex] = [:]
+    /// The segment file ``record(at:_:)`` read last, kept open for the next position.
+    private var positionFile: (base: UInt64, file: SystemFile)?
     /// Where the newest segment ended in an incomplete or damaged batch during the last read, if it did: a write in
     /// flight, or a torn tail the next writer will cut. ``verify(upTo:)`` calls it damage when no writer is running.
     package internal(set) var tailDamage: StorageError?
@@ -31,6 +33,7 @@ package final class LogReader {
 
     /// Rereads the list of segments (to see segments the writer added since).
     package func refresh() throws {
+        positionFile = nil
         segments = try io.listSegments(paths).segments
         guard !segments.isEmpty else { throw StorageError(.notFound, "The store has no log segment", path: paths.log) }
     }
@@ -127,26 +130,42 @@ package final class LogReader {
         guard let i = segments.firstIndex(where: { $0.base == position.segment }) else {
             throw StorageError(.notFound, "No segment starting at sequence \(position.segment)", path: paths.log)
         }
-        let file = try openSegment(i)
-        let segment = segments[i]
-        let header = try file.read(count: LogFormat.frameHeaderSize, at: Int(position.offset))
-        guard header.count == LogFormat.frameHeaderSize else {
-            throw StorageError(.corrupted, "No record at this position", path: segment.path, offset: Int(position.offset))
+        // One read of the frame from a file kept open between calls: a position comes from a batch this log
+        // delivered whole, so the frame's own checks (length, CRC, flags) are all that is left to do.
+        if positionFile?.base != position.segment {
+            positionFile = (position.segment, try openSegment(i))
         }
-        let (sequence, timestamp) = header.withUnsafeBytes { ($0.u64(8), $0.i64(16)) }
-        var result: T?
-        _ = try scanner.scan(file, from: Int(position.offset), to: try file.size(), expectedSequence: sequence,
-                             minimumTimestamp: timestamp, segment: segment.base) { batch in
-            try batch.forEachRecord { record in
-                if record.position == position { result = try body(record) }
+        let file = positionFile!.file
+        let path = segments[i].path
+        let offset = Int(position.offset)
+        var frame: [UInt8]
+        do {
+            frame = try file.read(count: 4096, at: offset)
+            if frame.count >= 4 {
+                let length = frame.withUnsafeBytes { Int($0.u32(0)) }
+                if length > frame.count && length <= LogFormat.maxFrameSize {
+                    frame = try file.read(count: length, at: offset)
+                }
             }
-            return false
+        } catch {
+            throw StorageError(.io, "Reading a record failed", path: path, offset: offset, errno: error)
         }
-        guard let result else {
-            throw StorageError(.corrupted, "The record at this position is damaged or incomplete",
-                               path: segment.path, offset: Int(position.offset), sequence: sequence)
+        return try frame.withUnsafeBytes { (b) throws -> T in
+            let length = b.count >= LogFormat.frameHeaderSize ? Int(b.u32(0)) : 0
+            guard length >= LogFormat.frameHeaderSize, length <= b.count,
+                  CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[8..<length])) == b.u32(4),
+                  b[26] & ~LogFormat.commitFlag == 0, b[27] == 0 else {
+                throw StorageError(.corrupted, "The record at this position is damaged or incomplete", path: path, offset: offset)
+            }
+            let isCommit = b[26] & LogFormat.commitFlag != 0
+            let payloadEnd = length - (isCommit ? LogFormat.chainSize : 0)
+            guard payloadEnd >= LogFormat.frameHeaderSize else {
+                throw StorageError(.corrupted, "The record at this position is too short for a commit frame", path: path, offset: offset)
+            }
+            return try body(Record(sequence: b.u64(8), timestamp: b.i64(16), type: b.u16(24), endsBatch: isCommit,
+                                   payload: UnsafeRawBufferPointer(rebasing: b[LogFormat.frameHeaderSize..<payloadEnd]),
+                                   position: position))
         }
-        return result
     }
 
     /// The chain hash stored after the batch that ends at `sequence`, or nil when no batch of this log ends there

@@ -3,16 +3,19 @@ import LogbookStorage
 // logbook-bench: measures the storage engine and the A/B test path. docs/performance.md has the method and the numbers.
 
 let usage = """
-Usage: logbook-bench storage|ab|monitor [--json] [--dir DIR]
+Usage: logbook-bench storage|ab|monitor|reference [--scale S] [--json] [--dir DIR]
 
 Commands:
   storage       append, durable append, replay, verify and hashing benchmarks (one run)
   ab            A/B assignment throughput (1,000,000 units, durable batches) and `ab status` time on that test
   monitor       predictions logged per second (durable batches) and `monitor status` time over 10,000,000 predictions
+  reference     the reference workload (docs/performance.md) at --scale S (default 1: 10,000,000 metric points,
+                2,000 model versions, 1,000,000 A/B units, 1,000,000 predictions), generated then measured
 
 Options:
   --json        print one JSON object on standard output instead of a table
   --dir DIR     make the scratch directory under DIR (default: $TMPDIR, else /tmp); it is removed at the end
+  --keep        keep the scratch directory (its path is printed on standard error), e.g. to profile queries on it
 
 Build with: swift build -c release --product logbook-bench
 
@@ -40,6 +43,7 @@ if isDebugBuild { fail("logbook-bench must be built with -c release\n", status: 
 
 struct Options {
     var json = false
+    var keep = false
     var directory: String? = nil
 }
 
@@ -50,6 +54,8 @@ func parse(_ arguments: ArraySlice<String>) -> Options {
         switch argument {
         case "--json":
             options.json = true
+        case "--keep":
+            options.keep = true
         case "--dir":
             guard let value = rest.popFirst(), !value.isEmpty else { usageError("--dir needs a directory") }
             options.directory = value
@@ -122,7 +128,9 @@ func runSuite(_ options: Options, _ run: (ScratchDirectory, @escaping @Sendable 
         ProcessIO.writeStandardError("Error: \(error)\n")
         return 1
     }
-    defer { scratch.remove() }
+    defer {
+        if options.keep { ProcessIO.writeStandardError("Kept the scratch directory \(scratch.path)\n") } else { scratch.remove() }
+    }
     let quiet = options.json
     let metrics: [Metric]
     do {
@@ -148,6 +156,8 @@ case "ab":
     ProcessIO.exit(runAB(parse(arguments.dropFirst())))
 case "monitor":
     ProcessIO.exit(runMonitor(parse(arguments.dropFirst())))
+case "reference":
+    ProcessIO.exit(runReference(arguments.dropFirst()))
 case "--help", "-h":
     ProcessIO.writeStandardOutput(usage)
     ProcessIO.exit(0)

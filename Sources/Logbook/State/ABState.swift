@@ -43,11 +43,11 @@ public struct ABTest: Equatable, Sendable {
     /// The variant whose version was promoted at the conclusion.
     public var promotedVariant: Int?
     /// The variant of each assigned unit, by the unit's hash (the first 8 bytes of SHA-256 of `SALT.UNIT`).
-    package var assignments: [UInt64: UInt8] = [:]
+    package var assignments = UnitMap()
     /// Units assigned per variant.
     public var units: [Int]
     /// Per metric (0 = primary, then guardrails): the unit hashes that have an outcome for it.
-    package var outcomeUnits: [Set<UInt64>]
+    package var outcomeUnits: [UnitMap]
     /// Per variant, per metric: the tallies.
     package var tallies: [[MetricTally]]
     /// Per treatment: the running minimum of the always-valid p-value over the looks where it was ahead, and where
@@ -73,7 +73,7 @@ public struct ABTest: Equatable, Sendable {
         self.sequential = sequential
         self.createdTime = createdTime
         units = Array(repeating: 0, count: variants.count)
-        outcomeUnits = Array(repeating: [], count: 1 + guardrails.count)
+        outcomeUnits = Array(repeating: UnitMap(), count: 1 + guardrails.count)
         tallies = Array(repeating: Array(repeating: MetricTally(), count: 1 + guardrails.count), count: variants.count)
         sequentialMinimumPositive = Array(repeating: nil, count: max(0, variants.count - 1))
         sequentialMinimumNegative = sequentialMinimumPositive
@@ -118,9 +118,8 @@ public struct ABTest: Equatable, Sendable {
 
     /// Applies assignments (first time only; a repeated unit is ignored, as replay of a valid log never has one).
     mutating func assign(_ hashes: [UInt64], variants chosen: [Int]) {
-        for (h, v) in zip(hashes, chosen) where v >= 0 && v < variants.count && assignments[h] == nil {
-            guard let small = UInt8(exactly: v) else { continue }
-            assignments[h] = small
+        for (h, v) in zip(hashes, chosen) where v >= 0 && v < variants.count {
+            guard let small = UInt8(exactly: v), assignments.insert(h, small) else { continue }
             units[v] += 1
         }
     }
@@ -129,7 +128,7 @@ public struct ABTest: Equatable, Sendable {
     mutating func record(_ outcomes: [ABOutcome]) {
         for o in outcomes where o.metric >= 0 && o.metric < outcomeUnits.count {
             let h = Self.unitHash(salt: salt, unit: o.unit)
-            guard let v = assignments[h], outcomeUnits[o.metric].insert(h).inserted else { continue }
+            guard let v = assignments[h], outcomeUnits[o.metric].insert(h, 0) else { continue }
             tallies[Int(v)][o.metric].add(o.value)
         }
         if sequential {

@@ -253,19 +253,17 @@ package enum StateCodec {
         w.optionalString(t.decision)
         w.optionalInt(t.promotedVariant)
         // Assignments sorted by unit hash, hashes delta-encoded (units per variant are derived from them).
-        let assigned = t.assignments.sorted { $0.key < $1.key }
-        w.varint(UInt64(assigned.count))
+        w.varint(UInt64(t.assignments.count))
         var previous: UInt64 = 0
-        for (h, v) in assigned {
+        t.assignments.forEachSorted { h, v in
             w.varint(h &- previous)
             w.u8(v)
             previous = h
         }
         for set in t.outcomeUnits {
-            let sorted = set.sorted()
-            w.varint(UInt64(sorted.count))
+            w.varint(UInt64(set.count))
             var last: UInt64 = 0
-            for h in sorted { w.varint(h &- last); last = h }
+            set.forEachSorted { h, _ in w.varint(h &- last); last = h }
         }
         for perVariant in t.tallies {
             for tally in perVariant {
@@ -313,21 +311,34 @@ package enum StateCodec {
         t.decision = try r.optionalString()
         t.promotedVariant = try r.optionalInt()
         let assigned = try r.count(minimumElementSize: 2)
-        t.assignments.reserveCapacity(assigned)
+        var keys = [UInt64](), values = [UInt8]()
+        keys.reserveCapacity(assigned)
+        values.reserveCapacity(assigned)
         var h: UInt64 = 0
-        for _ in 0..<assigned {
-            h &+= try r.varint()
+        for i in 0..<assigned {
+            let delta = try r.varint()
+            guard i == 0 || delta > 0 else { throw CodecError.invalidValue(at: r.offset, "unit hashes out of order") }
+            h &+= delta
             let v = try r.u8()
             guard Int(v) < variants.count else { throw CodecError.invalidValue(at: r.offset, "variant index \(v)") }
-            t.assignments[h] = v
+            keys.append(h)
+            values.append(v)
             t.units[Int(v)] += 1
         }
+        guard zip(keys, keys.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw CodecError.invalidValue(at: r.offset, "unit hashes out of order")
+        }
+        t.assignments = UnitMap(sortedKeys: keys, values: values)
         for m in 0..<t.outcomeUnits.count {
             let n = try r.count(minimumElementSize: 1)
-            var set = Set<UInt64>(minimumCapacity: n)
+            var set = [UInt64]()
+            set.reserveCapacity(n)
             var last: UInt64 = 0
-            for _ in 0..<n { last &+= try r.varint(); set.insert(last) }
-            t.outcomeUnits[m] = set
+            for _ in 0..<n { last &+= try r.varint(); set.append(last) }
+            guard zip(set, set.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                throw CodecError.invalidValue(at: r.offset, "outcome unit hashes out of order")
+            }
+            t.outcomeUnits[m] = UnitMap(sortedKeys: set, values: [UInt8](repeating: 0, count: n))
         }
         for v in 0..<variants.count {
             for m in 0..<(1 + guardrails.count) {
