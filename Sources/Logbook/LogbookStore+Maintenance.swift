@@ -82,7 +82,11 @@ extension LogbookStore {
                 throw LogbookError(.integrity, "Snapshot \(snapshots.path(for: s)) records another chain hash than the "
                                    + "log at sequence \(s): it belongs to another history; remove it")
             }
-            guard snapshot.payload == StateCodec.encode(replayed) else {
+            // A snapshot written by an older version of the state codec is compared by value; a current one byte for byte.
+            let equal = snapshot.payload.first == StateCodec.version
+                ? snapshot.payload == StateCodec.encode(replayed)
+                : (try? StateCodec.decode(snapshot.payload)) == replayed
+            guard equal else {
                 throw LogbookError(.integrity, "Snapshot \(snapshots.path(for: s)) does not equal a replay of the log "
                                    + "up to sequence \(s); remove it (the store falls back to an older one or a replay)")
             }

@@ -61,7 +61,7 @@ public final class LogbookStore {
         } catch {
             throw LogbookError(.failure, "\(error)")
         }
-        identities = try IdentityMap.load(store: path, io: options.io)
+        identities = try IdentityMap.load(store: path, io: options.io, writable: writable)
         state = LogbookState()
         let (loaded, snapshotWarnings) = try Self.loadState(reader: reader, snapshots: snapshots, upTo: .max)
         state = loaded.state
@@ -109,9 +109,10 @@ public final class LogbookStore {
 
     /// Refuses a moment older than what a prune kept: the state then is gone with its records.
     func requireRetained(_ moment: Moment, _ sequence: UInt64) throws(LogbookError) {
-        let first = reader.firstSequence
+        let first = retainedFrom
         guard first > 1 else { return }
-        let cutTime = reader.segmentFiles[0].header.previousTimestamp
+        let cutTime = state.pruned.map { $0.throughSequence + 1 == first ? $0.throughTime : reader.retainedAfterTime }
+            ?? reader.retainedAfterTime
         let gone: Bool
         switch moment {
         case .sequence(let n): gone = n + 1 < first
@@ -153,7 +154,7 @@ public final class LogbookStore {
 
     /// The positions still in the log: a prune removes whole segments, and a position names its segment.
     func retained(_ positions: [LogPosition]) -> [LogPosition] {
-        let first = reader.firstSequence
+        let first = retainedFrom
         guard first > 1, let i = positions.firstIndex(where: { $0.segment >= first }) else {
             return first > 1 ? [] : positions
         }
@@ -161,7 +162,11 @@ public final class LogbookStore {
     }
 
     /// The oldest sequence number still in the log (1 unless the store was pruned).
-    public var firstRetainedSequence: UInt64 { reader.firstSequence }
+    public var firstRetainedSequence: UInt64 { retainedFrom }
+
+    /// The oldest sequence number history reads use: after the newest recorded prune's cut, even while an
+    /// interrupted prune still has its segments on disk (the next writer removes them).
+    var retainedFrom: UInt64 { max(reader.retainedFrom, (state.pruned?.throughSequence ?? 0) + 1) }
 
     static func envelope(of record: Record) throws -> EventEnvelope {
         do {
@@ -229,14 +234,14 @@ public final class LogbookStore {
     /// The state a replay of a pruned log starts from: the snapshot at its checkpoint (the empty state when the
     /// log starts at sequence 1).
     static func checkpointState(reader: LogReader, snapshots: SnapshotStore) throws(LogbookError) -> LogbookState {
-        let first = reader.firstSequence
+        let first = reader.retainedFrom
         guard first > 1 else { return LogbookState() }
         let snapshot: Snapshot
         do { snapshot = try snapshots.read(sequence: first - 1) } catch {
             throw LogbookError(.integrity, "The log starts at sequence \(first) (older records were pruned) but the "
                                + "checkpoint snapshot \(snapshots.path(for: first - 1)) cannot be read: \(error)")
         }
-        guard snapshot.chain == reader.segmentFiles[0].header.startChain else {
+        guard snapshot.chain == reader.retainedAfterChain else {
             throw LogbookError(.integrity, "The checkpoint snapshot \(snapshots.path(for: first - 1)) does not match the "
                                + "log's prune checkpoint")
         }
@@ -256,9 +261,9 @@ public final class LogbookStore {
     /// Applies the log's records after `state.lastSequence` through `through`.
     static func replay(reader: LogReader, into state: inout LogbookState, through: UInt64) throws {
         guard state.lastSequence < through else { return }
-        if state.lastSequence + 1 < reader.firstSequence {
-            throw LogbookError(.integrity, "The log starts at sequence \(reader.firstSequence) (older records were pruned) "
-                               + "and no usable snapshot covers sequence \(reader.firstSequence - 1): the checkpoint "
+        if state.lastSequence + 1 < reader.retainedFrom {
+            throw LogbookError(.integrity, "The log starts at sequence \(reader.retainedFrom) (older records were pruned) "
+                               + "and no usable snapshot covers sequence \(reader.retainedFrom - 1): the checkpoint "
                                + "snapshot is missing or damaged")
         }
         try reader.forEachRecord(from: state.lastSequence + 1, through: through) { record in
@@ -303,6 +308,7 @@ public final class LogbookStore {
     /// - Parameter time: the timestamp to record (LOGBOOK_NOW); nil takes the wall clock clamped to the newest.
     func append(_ events: [Event], actor name: String, reason: String?, time: Int64?) throws(LogbookError) {
         guard log != nil else { throw LogbookError(.failure, "The store was opened read-only") }
+        try Validate.name(name, "actor")
         let actor = recordedActor(name)
         let newest = pending?.lastTime ?? state.lastTimestamp
         if let time, !Timestamp.isRecordable(time) {

@@ -153,7 +153,7 @@ final class Invocation {
         }
         if command.access != .read {
             // Small segments make retention and pruning testable without writing 64 MiB.
-            if let size = environment["LOGBOOK_SEGMENT_BYTES"] {
+            if let size = environment["LOGBOOK_SEGMENT_BYTES"], command.access == .write || command.name == "init" {
                 guard let bytes = Int(size), bytes >= 4096 else {
                     throw LogbookError(.usage, "LOGBOOK_SEGMENT_BYTES '\(size)' is not a number of bytes of at least 4096")
                 }

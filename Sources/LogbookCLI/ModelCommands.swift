@@ -3,17 +3,19 @@ import LogbookEvents
 
 /// model commands.
 enum ModelCommands {
-    static func create(_ inv: Invocation) throws(LogbookError) -> Int32 {
-        var tier = RiskTier.unspecified
-        if let t = inv.value("--risk-tier") {
-            guard let parsed = RiskTier.allCases.first(where: { $0 != .unspecified && $0.name == t.lowercased() }) else {
-                throw LogbookError(.usage, "--risk-tier must be low, medium or high, not '\(t)'")
-            }
-            tier = parsed
+    /// `--risk-tier`, when given.
+    private static func riskTier(_ inv: Invocation) throws(LogbookError) -> RiskTier? {
+        guard let t = inv.value("--risk-tier") else { return nil }
+        guard let parsed = RiskTier.allCases.first(where: { $0 != .unspecified && $0.name == t.lowercased() }) else {
+            throw LogbookError(.usage, "--risk-tier must be low, medium or high, not '\(t)'")
         }
+        return parsed
+    }
+
+    static func create(_ inv: Invocation) throws(LogbookError) -> Int32 {
         let m = try inv.store.createModel(name: inv.positional(0), description: inv.value("--description"),
-                                          owner: inv.value("--owner"), purpose: inv.value("--purpose"), riskTier: tier,
-                                          inv.context)
+                                          owner: inv.value("--owner"), purpose: inv.value("--purpose"),
+                                          riskTier: try riskTier(inv) ?? .unspecified, inv.context)
         if inv.json { inv.printJSON(Render.model(m, inv.store.state)) } else { inv.line(m.name) }
         return 0
     }
@@ -43,7 +45,7 @@ enum ModelCommands {
         let s = inv.state
         let m = try s.findModel(inv.positional(0), includeDeleted: true)
         if inv.json {
-            inv.printJSON(Render.model(m, s))
+            inv.printJSON(Render.model(m, s, actorName: inv.store.displayName(ofActor:)))
             return 0
         }
         inv.out(Table.keyValues([
@@ -96,6 +98,14 @@ enum ModelCommands {
         return 0
     }
 
+    static func update(_ inv: Invocation) throws(LogbookError) -> Int32 {
+        let name = inv.positional(0)
+        try inv.store.updateModel(name, description: inv.value("--description"), owner: inv.value("--owner"),
+                                  purpose: inv.value("--purpose"), riskTier: try riskTier(inv), inv.context)
+        inv.message("Model '\(name)' updated")
+        return 0
+    }
+
     static func validation(_ inv: Invocation) throws(LogbookError) -> Int32 {
         let text = try inv.require("--status")
         guard let status = ValidationStatus.allCases.first(where: { $0 != .unspecified && $0.name == text.lowercased() }) else {
@@ -114,7 +124,7 @@ enum ModelCommands {
         if inv.json {
             let s = inv.store.state
             let m = try s.findModel(inv.positional(0))
-            inv.printJSON(Render.version(m.versions[number - 1], of: m, s))
+            inv.printJSON(Render.version(m.versions[number - 1], of: m, s, actorName: inv.store.displayName(ofActor:)))
         } else {
             inv.line(String(number))
         }
@@ -126,7 +136,7 @@ enum ModelCommands {
         let m = try s.findModel(inv.positional(0), includeDeleted: true)
         if inv.json {
             inv.printJSON(.object([JSONMember("model", .string(m.name)),
-                                   JSONMember("versions", .array(m.versions.map { Render.version($0, of: m, s) }))]))
+                                   JSONMember("versions", .array(m.versions.map { Render.version($0, of: m, s, actorName: inv.store.displayName(ofActor:)) }))]))
         } else {
             inv.out(versionTable(m, s))
         }

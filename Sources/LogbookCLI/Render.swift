@@ -102,7 +102,7 @@ enum Render {
 
     /// CLI.md: version, stage, aliases, run_id, created_time, description; plus artifact, artifact_sha256,
     /// parent_version, stage_time, pending_approval (who asked), metrics (at registration), datasets.
-    static func version(_ v: ModelVersion, of m: Model, _ s: LogbookState) -> JSON {
+    static func version(_ v: ModelVersion, of m: Model, _ s: LogbookState, actorName: (String) -> String = { $0 }) -> JSON {
         .object([
             JSONMember("version", .int(Int64(v.number))),
             JSONMember("stage", .string(v.stage.name)),
@@ -115,7 +115,7 @@ enum Render {
             JSONMember("parent_version", .int(v.parent)),
             JSONMember("stage_time", time(v.stageTime)),
             JSONMember("pending_approval", .bool(v.pendingPromotionBy != nil)),
-            JSONMember("requested_by", .string(v.pendingPromotionBy)),
+            JSONMember("requested_by", .string(v.pendingPromotionBy.map(actorName))),
             JSONMember("metrics", .object(v.metrics.map { JSONMember($0.key, numberOrText($0.value)) })),
             JSONMember("datasets", .array(v.datasets.map { .object([JSONMember("name", .string($0.key)),
                                                                     JSONMember("digest", .string($0.value))]) })),
@@ -164,7 +164,7 @@ enum Render {
     }
 
     /// `model show`: the inventory fields, versions, aliases and policy.
-    static func model(_ m: Model, _ s: LogbookState) -> JSON {
+    static func model(_ m: Model, _ s: LogbookState, actorName: (String) -> String = { $0 }) -> JSON {
         .object([
             JSONMember("name", .string(m.name)),
             JSONMember("description", .string(m.description)),
@@ -177,7 +177,7 @@ enum Render {
             JSONMember("production_version", .int(m.production?.number)),
             JSONMember("aliases", .object(m.aliases.map { JSONMember($0.key, .int(Int($0.value))) })),
             JSONMember("policy", policy(m.policy)),
-            JSONMember("versions", .array(m.versions.map { version($0, of: m, s) })),
+            JSONMember("versions", .array(m.versions.map { version($0, of: m, s, actorName: actorName) })),
         ])
     }
 

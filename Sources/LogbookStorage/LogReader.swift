@@ -23,6 +23,25 @@ package final class LogReader {
     /// The oldest sequence number in the log (1 unless a prune removed older segments).
     package var firstSequence: UInt64 { segments[0].base }
 
+    /// The prune checkpoint, when the log was pruned (read with the segment list).
+    package private(set) var checkpoint: Checkpoint?
+
+    /// The oldest sequence number whose history reads may use: after the checkpoint, even when an interrupted prune
+    /// left older segments on disk for the next writer to remove.
+    package var retainedFrom: UInt64 { max(firstSequence, (checkpoint?.throughSequence ?? 0) + 1) }
+
+    /// The time of the last record before ``retainedFrom``.
+    package var retainedAfterTime: Int64 {
+        if let checkpoint, checkpoint.throughSequence + 1 == retainedFrom { return checkpoint.timestamp }
+        return segments[0].header.previousTimestamp
+    }
+
+    /// The chain hash after the last record before ``retainedFrom``.
+    package var retainedAfterChain: SHA256Digest {
+        if let checkpoint, checkpoint.throughSequence + 1 == retainedFrom { return checkpoint.chain }
+        return segments[0].header.startChain
+    }
+
     /// Opens the log of the store at `root` for reading.
     /// - Throws: `.notFound` when there is no store there; `.corrupted` when a segment header is damaged.
     package init(at root: String, io: FileIO = FileIO()) throws {
@@ -35,6 +54,7 @@ package final class LogReader {
     package func refresh() throws {
         positionFile = nil
         segments = try io.listSegments(paths).segments
+        checkpoint = try io.readCheckpoint(paths)
         guard !segments.isEmpty else { throw StorageError(.notFound, "The store has no log segment", path: paths.log) }
     }
 

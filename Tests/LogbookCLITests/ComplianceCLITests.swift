@@ -344,6 +344,9 @@ struct ComplianceCLITests {
         s.ok("model", "register", "m", "--run", "r")
         s.ok("model", "stage", "m", "1", "Production", "--reason", "go", env: ["LOGBOOK_NOW": "2026-03-02T00:00:00Z"])
         s.ok("model", "validation", "m", "--status", "validated", env: ["LOGBOOK_NOW": "2026-03-03T00:00:00Z"])
+        s.fails(2, "model", "update", "m")
+        s.fails(2, "model", "update", "m", "--risk-tier", "extreme")
+        s.ok("model", "update", "m", "--owner", "credit-risk", env: ["LOGBOOK_NOW": "2026-03-03T12:00:00Z"])
         s.ok("model", "delete", "m", env: ["LOGBOOK_NOW": "2026-03-04T00:00:00Z"])
         let trail = s.ok("audit", "trail", "model:m/1", "--json").jsonLines.map { $0["type"] as? String }
         #expect(trail == ["run.started", "version.registered", "stage.changed", "model.updated"])
@@ -355,10 +358,11 @@ struct ComplianceCLITests {
         // Deleted models only with --all, with their inventory fields; as of before the deletion, listed as active.
         #expect((s.ok("model", "list", "--json").json["models"] as? [Any])?.count == 0)
         let all = try #require((s.ok("model", "list", "--all", "--json").json["models"] as? [[String: Any]])?.first)
-        #expect(all["deleted"] as? Bool == true && all["owner"] as? String == "risk" && all["purpose"] as? String == "scoring"
+        #expect(all["deleted"] as? Bool == true && all["owner"] as? String == "credit-risk" && all["purpose"] as? String == "scoring"
                 && all["risk_tier"] as? String == "high" && all["validation"] as? String == "validated")
         let then = try #require((s.ok("model", "list", "--json", "--at", "2026-03-02T12:00:00Z").json["models"] as? [[String: Any]])?.first)
-        #expect(then["deleted"] as? Bool == false && then["validation"] as? String == nil && then["production_version"] as? Int == 1)
+        #expect(then["deleted"] as? Bool == false && then["validation"] as? String == nil && then["production_version"] as? Int == 1
+                && then["owner"] as? String == "risk")
         #expect(s.ok("model", "list", "--all").stdout.contains("VALIDATION"))
     }
 }

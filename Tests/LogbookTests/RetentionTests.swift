@@ -182,6 +182,13 @@ struct RetentionTests {
             _ = try? t.store.prune(before: cutTime, t.ctx("old"))
             faults.clear()
             try? t.store.close()
+            // A reader before any writer comes: the store opens, checks, and hides what the recorded prune cut.
+            let reader = try LogbookStore(at: t.dir.path + "/store", writable: false)
+            _ = try reader.check()
+            if reader.state.lastSequence == before + 1 {
+                #expect(reader.firstRetainedSequence == expected.throughSequence + 1, "fault at call \(k)")
+                #expect(throws: LogbookError.self) { _ = try reader.state(at: .sequence(expected.throughSequence - 1)) }
+            }
             // Reopen as the next writer would: a recorded prune is finished, an unrecorded one left undone.
             t.store = try LogbookStore(at: t.dir.path + "/store", writable: true, options: t.store.options)
             let recorded = t.store.state.lastSequence == before + 1
@@ -190,5 +197,27 @@ struct RetentionTests {
             #expect(try fullReplay(t) == t.store.state, "fault at call \(k)")
             if !recorded { #expect(try t.store.prune(before: cutTime, t.ctx("retry")) == expected, "fault at call \(k)") }
         }
+    }
+}
+
+@Suite("Snapshot state format versions")
+struct SnapshotFormatTests {
+    @Test("a version 1 snapshot (before retention, prune and erasure facts) still loads, and check compares it by value")
+    func versionOneSnapshot() throws {
+        let t = try TestStore.withRun(modelVersions: 2)
+        try t.store.setStage(model: "m", version: 1, stage: .production, t.ctx("go"))
+        let current = StateCodec.encode(t.store.state)
+        // Version 2 appended three bytes to version 1 here: no retention, no prune, no erased pseudonym.
+        #expect(current.first == 2 && Array(current.suffix(3)) == [0, 0, 0])
+        let v1 = [1] + Array(current[1..<(current.count - 3)])
+        #expect(try StateCodec.decode(v1) == t.store.state)
+        let chain = try t.store.digest().chain
+        try t.store.close()
+        try SnapshotStore(at: t.dir.path + "/store").write(Snapshot(sequence: t.store.state.lastSequence,
+                                                                    timestamp: t.store.state.lastTimestamp, chain: chain, payload: v1))
+        let reopened = try LogbookStore(at: t.dir.path + "/store", writable: false)
+        #expect(reopened.warnings.isEmpty, "\(reopened.warnings)")
+        #expect(reopened.state == t.store.state)
+        #expect(try reopened.check().snapshotsChecked == 1)
     }
 }

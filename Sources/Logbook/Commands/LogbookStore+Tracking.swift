@@ -207,6 +207,10 @@ extension LogbookStore {
         guard let a = r.artifacts.first(where: { $0.path == path }) else {
             throw LogbookError.notFound("Run '\(id)' has no artifact '\(path)'")
         }
+        if options.io.exists(StorePaths(root: self.path).bundleManifest) {
+            throw LogbookError.notFound("Artifact bytes are not part of an audit bundle (only their SHA-256, \(a.sha256), is); "
+                                        + "read them from the store itself")
+        }
         return try ArtifactStore(root: self.path, io: options.io).get(sha256: a.sha256)
     }
 

@@ -17,7 +17,7 @@ public struct WriteContext: Sendable {
     /// The reason, or a usage error saying it is required for `what`.
     func requireReason(_ what: String) throws(LogbookError) -> String {
         guard let reason, !reason.allSatisfy(\.isWhitespace) else {
-            throw LogbookError.usage("--reason is required for \(what): say why, e.g. --reason \"passed offline evaluation\"")
+            throw LogbookError.usage("--reason is required for \(what): say why with --reason TEXT (it is recorded with the event)")
         }
         return reason
     }

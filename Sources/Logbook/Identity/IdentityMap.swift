@@ -40,8 +40,8 @@ package struct IdentityMap: Sendable {
     }
 
     /// The map of the store at `root`, or nil when it does not record pseudonyms.
-    /// - Throws: `.integrity` when the key is missing or the map unreadable (names would be recorded in the clear).
-    static func load(store root: String, io: FileIO) throws(LogbookError) -> IdentityMap? {
+    /// - Throws: `.integrity` when the map is unreadable, or (for a writer, who would need it) the key is missing.
+    static func load(store root: String, io: FileIO, writable: Bool) throws(LogbookError) -> IdentityMap? {
         guard isEnabled(store: root, io: io) else { return nil }
         let dir = directory(ofStore: root)
         let k: [UInt8]?
@@ -50,7 +50,7 @@ package struct IdentityMap: Sendable {
             k = try io.readWholeFile(dir + "/key")
             text = try io.readWholeFile(dir + "/names") ?? []
         } catch { throw LogbookError(error) }
-        guard let key = k, key.count == 32 else {
+        guard let key = k ?? (writable ? nil : []), key.count == 32 || !writable else {
             throw LogbookError(.integrity, "The pseudonym key '\(dir)/key' is missing or damaged: restore it from a backup "
                                + "(without it no actor can be recorded)")
         }

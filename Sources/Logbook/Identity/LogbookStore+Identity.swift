@@ -31,7 +31,8 @@ extension LogbookStore {
 
     /// What to show for a recorded actor: the name when the pseudonym map has it, else the actor as recorded.
     public func displayName(ofActor recorded: String) -> String {
-        identities?.name(of: recorded) ?? recorded
+        guard let name = identities?.name(of: recorded), !state.erasedPseudonyms.contains(recorded) else { return recorded }
+        return name
     }
 
     /// The recorded actor a name filters on (`audit log --actor NAME`): its pseudonym when the map has it.
