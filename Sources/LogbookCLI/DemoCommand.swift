@@ -296,6 +296,13 @@ enum DemoCommand {
         show(["audit", "digest"])
         show(["audit", "verify", "--digest", facts.digest],
              note: "Keep digests elsewhere (a ticket, a chat, a second system); any later change to a byte fails 'verify' with exit 5.")
+        say("6. The change record of version 3 (registration, evaluation, approval, stage and alias changes, rollback):")
+        show(["audit", "trail", "model:churn-classifier/3"])
+        say("7. An auditor's bundle, checked without Logbook by its own verify.py (Python 3 standard library only):")
+        show(["audit", "export", "--out", dir + "/audit-bundle"])
+        say("  $ python3 \(dir)/audit-bundle/verify.py --digest \(facts.digest.prefix(24))…")
+        say("    (prints 'OK: ...' and exits 0; 'logbook audit verify --bundle' checks the same)")
+        say("")
         say("More: logbook --help, logbook run list --experiment churn, logbook model compare churn-classifier --metric auc,")
         say("      logbook model lineage churn-classifier 3, logbook export > events.jsonl")
     }
