@@ -163,69 +163,42 @@ struct ComplianceCLITests {
         let digest = s.digest()
         #expect(pythonVerify(bundle).status == 0)
 
-        // An edited record with its CRC recomputed (the manifest fixed too): the chain breaks at it.
-        var b = try copy(bundle, s, "edit")
-        var seg = segmentFrames(b)
-        var frames = seg.frames
-        frames[5][LogFormat.frameHeaderSize + 3] ^= 0x01
-        writeSegment(seg.path, header: seg.header, frames: frames)
-        try fixManifest(b)
-        expectBothReject(s, b, sequence: 6, "an edit with its CRC recomputed")
-
+        // A copy of the bundle whose segment's frames are rewritten by `change` (renumbered, CRCs fixed, the chain
+        // too with `rechain`) and whose manifest lists the new file, as a careful forger would leave it.
+        func forge(_ name: String, rechain: Bool = false, _ change: (inout [[UInt8]]) -> Void) throws -> String {
+            let b = try copy(bundle, s, name)
+            let seg = segmentFrames(b)
+            var frames = seg.frames
+            change(&frames)
+            writeSegment(seg.path, header: seg.header, frames: frames, rechain: rechain)
+            try fixManifest(b)
+            return b
+        }
+        // An edited record with its CRC recomputed: the chain breaks at it.
+        expectBothReject(s, try forge("edit") { $0[5][LogFormat.frameHeaderSize + 3] ^= 0x01 }, sequence: 6,
+                         "an edit with its CRC recomputed")
         // A byte flipped with no CRC fixed: the record fails its checksum.
-        b = try copy(bundle, s, "flip")
+        var b = try copy(bundle, s, "flip")
         var raw = readFile(segmentFrames(b).path)
         raw[LogFixtures.frames(raw)[8].offset + 30] ^= 0x40
         writeFile(segmentFrames(b).path, raw)
         expectBothReject(s, b, sequence: 9, "a flipped byte")
-
-        // A deleted record (the rest renumbered, CRCs fixed).
-        b = try copy(bundle, s, "delete")
-        seg = segmentFrames(b)
-        frames = seg.frames
-        frames.remove(at: 5)
-        writeSegment(seg.path, header: seg.header, frames: frames)
-        try fixManifest(b)
-        expectBothReject(s, b, sequence: 6, "a deleted record")
-
-        // Two records swapped.
-        b = try copy(bundle, s, "swap")
-        seg = segmentFrames(b)
-        frames = seg.frames
-        frames.swapAt(3, 8)
-        writeSegment(seg.path, header: seg.header, frames: frames)
-        try fixManifest(b)
-        expectBothReject(s, b, sequence: 4, "two swapped records")
-
-        // A record inserted (a copy of another).
-        b = try copy(bundle, s, "insert")
-        seg = segmentFrames(b)
-        frames = seg.frames
-        frames.insert(frames[4], at: 6)
-        writeSegment(seg.path, header: seg.header, frames: frames)
-        try fixManifest(b)
-        expectBothReject(s, b, sequence: 7, "an inserted record")
-
+        // A deleted record, two swapped records, an inserted copy (the rest renumbered, CRCs fixed).
+        expectBothReject(s, try forge("delete") { $0.remove(at: 5) }, sequence: 6, "a deleted record")
+        expectBothReject(s, try forge("swap") { $0.swapAt(3, 8) }, sequence: 4, "two swapped records")
+        expectBothReject(s, try forge("insert") { $0.insert($0[4], at: 6) }, sequence: 7, "an inserted record")
         // Truncated inside the last record, and exactly at a batch boundary (only the digest can tell).
         b = try copy(bundle, s, "truncate")
         raw = readFile(segmentFrames(b).path)
         writeFile(segmentFrames(b).path, Array(raw.dropLast(7)))
         try fixManifest(b)
         expectBothReject(s, b, sequence: 12, "a cut inside the last record")
-        b = try copy(bundle, s, "truncate-boundary")
-        seg = segmentFrames(b)
-        writeSegment(seg.path, header: seg.header, frames: Array(seg.frames.dropLast(2)))
-        try fixManifest(b)
-        expectBothReject(s, b, sequence: nil, "two whole records cut off the end")
+        expectBothReject(s, try forge("truncate-boundary") { $0.removeLast(2) }, sequence: nil,
+                         "two whole records cut off the end")
 
         // A forged middle record with every CRC and every later chain link recomputed and the manifest's file hashes
         // fixed: self-consistent, but not the log the manifest's digest was taken from.
-        b = try copy(bundle, s, "forged")
-        seg = segmentFrames(b)
-        frames = seg.frames
-        frames[6][LogFormat.frameHeaderSize + 3] ^= 0x01
-        writeSegment(seg.path, header: seg.header, frames: frames, rechain: true)
-        try fixManifest(b)
+        b = try forge("forged", rechain: true) { $0[6][LogFormat.frameHeaderSize + 3] ^= 0x01 }
         expectBothReject(s, b, sequence: nil, "a forged middle record with the chain rewritten")
         // Even with the manifest's digest rewritten, the digest the auditor kept elsewhere catches it.
         let forgedDigest = s.run("--store", b, "audit", "digest", "--json").json
