@@ -1,5 +1,5 @@
 internal import LogbookEvents
-package import LogbookStorage
+internal import LogbookStorage
 
 /// Limits of the retention policy.
 public enum RetentionRules {

@@ -1,4 +1,4 @@
-package import LogbookStorage
+internal import LogbookStorage
 
 /// The pseudonym map of a store created with `init --pseudonymize`: outside the log, in `<store>/identity/`.
 ///

@@ -1,5 +1,5 @@
 internal import LogbookEvents
-package import LogbookStorage
+internal import LogbookStorage
 
 extension LogbookStore {
     /// Makes the store at `path` record keyed pseudonyms instead of actor names, creating the store if missing.
