@@ -89,7 +89,8 @@ public final class LogbookStore {
     public func close() throws(LogbookError) {
         guard let log else { return }
         defer { self.log = nil }
-        if state.lastSequence >= lastSnapshotSequence + options.snapshotOnCloseAfter {
+        if state.lastSequence >= lastSnapshotSequence + options.snapshotOnCloseAfter
+            || (state.lastSequence > lastSnapshotSequence && bytesSinceSnapshot >= options.snapshotOnCloseAfterBytes) {
             // A snapshot only makes the next open faster: failing to write one is a warning, not a failure.
             do { try writeSnapshot() } catch { warnings.append("Writing a snapshot failed (the store is fine; open replays more): \(error)") }
         }

@@ -12,6 +12,8 @@ public struct StoreOptions: Sendable {
     public var snapshotIntervalBytes = 8 << 20
     /// On close, write a snapshot when at least this many events were appended since the last (default 1,000).
     public var snapshotOnCloseAfter: UInt64 = 1_000
+    /// ... or at least this many bytes of log (default 1 MiB): a few large batches replay as slowly as many events.
+    public var snapshotOnCloseAfterBytes = 1 << 20
     /// Segment size (default 64 MiB).
     public var segmentSize = 64 << 20
     /// Durability of appends: true (default) = one fdatasync per command; false = buffered until close.

@@ -34,6 +34,11 @@ package struct BinaryWriter {
 
     /// 8 raw bytes of the bit pattern, little-endian (NaN payloads, infinities and -0.0 are kept).
     @inline(__always)
+    /// A little-endian UInt64 (8 bytes).
+    package mutating func u64(_ value: UInt64) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
     package mutating func double(_ value: Double) {
         let bits = value.bitPattern
         for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: bits >> (8 &* UInt64(i)))) }

@@ -9,7 +9,7 @@ internal import LogbookStorage
 /// are delta-encoded, which keeps snapshots small even with millions of metric events.
 package enum StateCodec {
     /// The version written; older versions are decoded by frozen code paths added beside this one.
-    static let version: UInt8 = 2
+    static let version: UInt8 = 3
 
     /// Encodes a state.
     package static func encode(_ s: LogbookState) -> [UInt8] {
@@ -117,7 +117,7 @@ package enum StateCodec {
     private static func decode(_ b: UnsafeRawBufferPointer) throws(CodecError) -> LogbookState {
         var r = BinaryReader(b)
         let v = try r.u8()
-        guard v == 1 || v == version else { throw CodecError.invalidValue(at: 0, "snapshot state version \(v) is not supported") }
+        guard v >= 1 && v <= version else { throw CodecError.invalidValue(at: 0, "snapshot state version \(v) is not supported") }
         var s = LogbookState()
         s.lastSequence = try r.varint()
         s.lastTimestamp = try r.zigzag()
@@ -210,7 +210,7 @@ package enum StateCodec {
         }
         let tests = try r.count(minimumElementSize: 16)
         for i in 0..<tests {
-            let t = try decodeTest(ordinal: i + 1, &r)
+            let t = try decodeTest(ordinal: i + 1, version: v, &r)
             guard t.model >= 1 && t.model <= s.models.count,
                   t.variants.allSatisfy({ $0.version >= 1 && $0.version <= s.models[t.model - 1].versions.count }) else {
                 throw CodecError.invalidValue(at: r.offset, "A/B test \(t.name) names a model or version that does not exist")
@@ -253,17 +253,15 @@ package enum StateCodec {
         w.optionalString(t.decision)
         w.optionalInt(t.promotedVariant)
         // Assignments sorted by unit hash, hashes delta-encoded (units per variant are derived from them).
-        w.varint(UInt64(t.assignments.count))
-        var previous: UInt64 = 0
-        t.assignments.forEachSorted { h, v in
-            w.varint(h &- previous)
-            w.u8(v)
-            previous = h
-        }
+        // Version 3: unit hashes as sorted fixed-width u64 arrays (decoding is a copy), then the variants.
+        let (keys, values) = t.assignments.sortedArrays()
+        w.varint(UInt64(keys.count))
+        for k in keys { w.u64(k) }
+        w.bytes.append(contentsOf: values)
         for set in t.outcomeUnits {
-            w.varint(UInt64(set.count))
-            var last: UInt64 = 0
-            set.forEachSorted { h, _ in w.varint(h &- last); last = h }
+            let (units, _) = set.sortedArrays()
+            w.varint(UInt64(units.count))
+            for k in units { w.u64(k) }
         }
         for perVariant in t.tallies {
             for tally in perVariant {
@@ -278,7 +276,7 @@ package enum StateCodec {
         positions(t.events, &w)
     }
 
-    private static func decodeTest(ordinal: Int, _ r: inout BinaryReader) throws(CodecError) -> ABTest {
+    private static func decodeTest(ordinal: Int, version: UInt8, _ r: inout BinaryReader) throws(CodecError) -> ABTest {
         let name = try r.string()
         let model = try r.int()
         let variantCount = try r.count(minimumElementSize: 3)
@@ -310,35 +308,19 @@ package enum StateCodec {
         t.stoppedTime = try r.optionalZigzag()
         t.decision = try r.optionalString()
         t.promotedVariant = try r.optionalInt()
-        let assigned = try r.count(minimumElementSize: 2)
-        var keys = [UInt64](), values = [UInt8]()
-        keys.reserveCapacity(assigned)
-        values.reserveCapacity(assigned)
-        var h: UInt64 = 0
-        for i in 0..<assigned {
-            let delta = try r.varint()
-            guard i == 0 || delta > 0 else { throw CodecError.invalidValue(at: r.offset, "unit hashes out of order") }
-            h &+= delta
-            let v = try r.u8()
+        let (keys, values) = version >= 3 ? try unitArrays(&r) : try unitArraysV1(&r)
+        for (i, v) in values.enumerated() {
             guard Int(v) < variants.count else { throw CodecError.invalidValue(at: r.offset, "variant index \(v)") }
-            keys.append(h)
-            values.append(v)
+            guard i == 0 || keys[i - 1] < keys[i] else { throw CodecError.invalidValue(at: r.offset, "unit hashes out of order") }
             t.units[Int(v)] += 1
-        }
-        guard zip(keys, keys.dropFirst()).allSatisfy({ $0 < $1 }) else {
-            throw CodecError.invalidValue(at: r.offset, "unit hashes out of order")
         }
         t.assignments = UnitMap(sortedKeys: keys, values: values)
         for m in 0..<t.outcomeUnits.count {
-            let n = try r.count(minimumElementSize: 1)
-            var set = [UInt64]()
-            set.reserveCapacity(n)
-            var last: UInt64 = 0
-            for _ in 0..<n { last &+= try r.varint(); set.append(last) }
+            let set = version >= 3 ? try r.u64Array(count: try r.count(minimumElementSize: 8)) : try unitSetV1(&r)
             guard zip(set, set.dropFirst()).allSatisfy({ $0 < $1 }) else {
                 throw CodecError.invalidValue(at: r.offset, "outcome unit hashes out of order")
             }
-            t.outcomeUnits[m] = UnitMap(sortedKeys: set, values: [UInt8](repeating: 0, count: n))
+            t.outcomeUnits[m] = UnitMap(sortedKeys: set, values: [UInt8](repeating: 0, count: set.count))
         }
         for v in 0..<variants.count {
             for m in 0..<(1 + guardrails.count) {
@@ -443,6 +425,38 @@ package enum StateCodec {
             t.psi = try r.double(); t.ksPValue = try r.double(); t.relativeDrop = try r.double()
             s.monitorThresholds[model] = t
         }
+    }
+
+    /// Assignments, version 3: the count, the sorted unit hashes as u64, then one variant byte each.
+    private static func unitArrays(_ r: inout BinaryReader) throws(CodecError) -> ([UInt64], [UInt8]) {
+        let n = try r.count(minimumElementSize: 9)
+        let keys = try r.u64Array(count: n)
+        return (keys, try r.u8Array(count: n))
+    }
+
+    /// Assignments, versions 1 and 2: the count, then per unit the hash as a varint delta and the variant byte.
+    private static func unitArraysV1(_ r: inout BinaryReader) throws(CodecError) -> ([UInt64], [UInt8]) {
+        let n = try r.count(minimumElementSize: 2)
+        var keys = [UInt64](), values = [UInt8]()
+        keys.reserveCapacity(n)
+        values.reserveCapacity(n)
+        var h: UInt64 = 0
+        for _ in 0..<n {
+            h &+= try r.varint()
+            keys.append(h)
+            values.append(try r.u8())
+        }
+        return (keys, values)
+    }
+
+    /// Outcome units, versions 1 and 2: the count, then varint deltas.
+    private static func unitSetV1(_ r: inout BinaryReader) throws(CodecError) -> [UInt64] {
+        let n = try r.count(minimumElementSize: 1)
+        var set = [UInt64]()
+        set.reserveCapacity(n)
+        var last: UInt64 = 0
+        for _ in 0..<n { last &+= try r.varint(); set.append(last) }
+        return set
     }
 
     private static func bool(_ r: inout BinaryReader) throws(CodecError) -> Bool {

@@ -44,6 +44,16 @@ package struct UnitMap: Sendable {
         return true
     }
 
+    /// The keys and values in ascending key order (the arrays themselves when nothing is recent).
+    package func sortedArrays() -> (keys: [UInt64], values: [UInt8]) {
+        if recent.isEmpty { return (keys, values) }
+        var k: [UInt64] = [], v: [UInt8] = []
+        k.reserveCapacity(count)
+        v.reserveCapacity(count)
+        forEachSorted { k.append($0); v.append($1) }
+        return (k, v)
+    }
+
     /// Calls `body` with every entry in ascending key order.
     package func forEachSorted(_ body: (UInt64, UInt8) throws -> Void) rethrows {
         let extra = recent.sorted { $0.key < $1.key }
@@ -58,12 +68,7 @@ package struct UnitMap: Sendable {
     }
 
     private mutating func merge() {
-        var k: [UInt64] = [], v: [UInt8] = []
-        k.reserveCapacity(count)
-        v.reserveCapacity(count)
-        forEachSorted { k.append($0); v.append($1) }
-        keys = k
-        values = v
+        (keys, values) = sortedArrays()
         recent = [:]
     }
 }

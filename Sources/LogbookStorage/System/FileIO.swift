@@ -199,12 +199,18 @@ package final class SystemFile {
     }
 
     /// Reads exactly `count` bytes at `offset` (fewer only when the file ends first).
+    /// The array is filled straight from the file (no zeroing first: a large snapshot is touched once).
     package func read(count: Int, at offset: Int) throws(Errno) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        var result: Result<Int, Errno> = .success(0)
-        bytes.withUnsafeMutableBytes { b in result = Result { () throws(Errno) in try read(into: b, at: offset) } }
-        let n = try result.get()
-        if n < count { bytes.removeLast(count - n) }
+        var failure: Errno?
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            do {
+                initialized = try read(into: UnsafeMutableRawBufferPointer(buffer), at: offset)
+            } catch {
+                failure = error as? Errno ?? .ioError
+                initialized = 0
+            }
+        }
+        if let failure { throw failure }
         return bytes
     }
 
