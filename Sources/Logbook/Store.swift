@@ -22,6 +22,7 @@ public final class LogbookStore {
     let snapshots: SnapshotStore
     private var lastSnapshotSequence: UInt64 = 0
     private var bytesSinceSnapshot = 0
+    private var lastSnapshotBytes = 0
     var pending: Pending?
     var identities: IdentityMap?
 
@@ -66,6 +67,7 @@ public final class LogbookStore {
         let (loaded, snapshotWarnings) = try Self.loadState(reader: reader, snapshots: snapshots, upTo: .max)
         state = loaded.state
         lastSnapshotSequence = loaded.snapshotSequence
+        lastSnapshotBytes = loaded.snapshotBytes
         warnings += snapshotWarnings
         if writable, try finishPrune() {
             warnings.append("Finished an interrupted prune (records up to \(state.pruned?.throughSequence ?? 0) removed, as recorded)")
@@ -191,6 +193,7 @@ public final class LogbookStore {
     struct Loaded {
         var state: LogbookState
         var snapshotSequence: UInt64
+        var snapshotBytes = 0
     }
 
     /// The newest valid snapshot at or before `upTo`, then replay of the log after it up to `upTo`.
@@ -199,6 +202,7 @@ public final class LogbookStore {
         var warnings: [String] = []
         var state = LogbookState()
         var snapshotSequence: UInt64 = 0
+        var snapshotBytes = 0
         do {
             // The newest snapshot that checks out and belongs to this log: the chain hash the log stores after its
             // sequence number must be the one the snapshot recorded (a snapshot past a repair cut, or from
@@ -209,7 +213,7 @@ public final class LogbookStore {
                     warnings.append("Skipped a damaged snapshot: \(e)")
                     continue
                 }
-                guard try reader.storedChain(after: s) == snapshot.chain else {
+                guard try reader.storedChain(after: s, batchEnd: snapshot.batchEnd) == snapshot.chain else {
                     warnings.append("Skipped snapshot \(snapshots.path(for: s)): it does not match this log at sequence \(s)")
                     continue
                 }
@@ -221,6 +225,7 @@ public final class LogbookStore {
                     }
                     state = decoded
                     snapshotSequence = s
+                    snapshotBytes = snapshot.payload.count
                     break
                 } catch {
                     warnings.append("Skipped snapshot \(s): its state does not decode (\(error)); replaying instead")
@@ -229,7 +234,7 @@ public final class LogbookStore {
             }
             try replay(reader: reader, into: &state, through: upTo)
         } catch { throw wrap(error) }
-        return (Loaded(state: state, snapshotSequence: snapshotSequence), warnings)
+        return (Loaded(state: state, snapshotSequence: snapshotSequence, snapshotBytes: snapshotBytes), warnings)
     }
 
     /// The state a replay of a pruned log starts from: the snapshot at its checkpoint (the empty state when the
@@ -399,7 +404,7 @@ public final class LogbookStore {
         }
         bytesSinceSnapshot += Int(offset - result.position.offset)
         if state.lastSequence >= lastSnapshotSequence + options.snapshotInterval
-            || bytesSinceSnapshot >= options.snapshotIntervalBytes {
+            || bytesSinceSnapshot >= max(options.snapshotIntervalBytes, lastSnapshotBytes) {
             do { try writeSnapshot() } catch { warnings.append("Writing a snapshot failed (the store is fine; open replays more): \(error)") }
         }
     }
@@ -413,8 +418,10 @@ public final class LogbookStore {
         guard state.lastSequence > 0, let log else { return }
         do {
             try log.sync()
+            let payload = StateCodec.encode(state)
             try snapshots.write(Snapshot(sequence: state.lastSequence, timestamp: state.lastTimestamp,
-                                         chain: log.digest.chain, payload: StateCodec.encode(state)))
+                                         chain: log.digest.chain, payload: payload, batchEnd: log.endPosition))
+            lastSnapshotBytes = payload.count
         } catch { throw Self.wrap(error) }
         lastSnapshotSequence = state.lastSequence
         bytesSinceSnapshot = 0

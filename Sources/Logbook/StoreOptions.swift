@@ -7,8 +7,9 @@ public struct StoreOptions: Sendable {
     /// Write a snapshot after this many events since the last one (default 100,000); snapshots are kept, so
     /// "as of" reads replay at most this many events.
     public var snapshotInterval: UInt64 = 100_000
-    /// Also write a snapshot after this many bytes of log since the last one: metric batches carry
-    /// many points per event, so bytes, not events, bound the replay an "as of" read does (default 8 MiB).
+    /// Also write a snapshot after this many bytes of log since the last one, or as many as the last snapshot's
+    /// size if that is more (default 8 MiB): metric batches carry many points per event, so bytes bound the replay of
+    /// an "as of" read; spacing by the state's size keeps snapshot writing (and disk) proportional to the log.
     public var snapshotIntervalBytes = 8 << 20
     /// On close, write a snapshot when at least this many events were appended since the last (default 1,000).
     public var snapshotOnCloseAfter: UInt64 = 1_000

@@ -190,8 +190,15 @@ package final class LogReader {
 
     /// The chain hash stored after the batch that ends at `sequence`, or nil when no batch of this log ends there
     /// (the record does not exist, or is inside a batch). Sequence 0 gives the first segment's start chain.
-    package func storedChain(after sequence: UInt64) throws -> SHA256Digest? {
+    package func storedChain(after sequence: UInt64, batchEnd hint: LogPosition? = nil) throws -> SHA256Digest? {
         if sequence + 1 == segments[0].base { return segments[0].header.startChain }
+        // With the batch's end (recorded in a snapshot): the chain field is the last 32 bytes before it.
+        if let hint, let i = segments.firstIndex(where: { $0.base == hint.segment }), segments[i].base <= sequence,
+           hint.offset >= UInt64(LogFormat.segmentHeaderSize + LogFormat.frameHeaderSize + LogFormat.chainSize),
+           let bytes = try? openSegment(i).read(count: LogFormat.chainSize, at: Int(hint.offset) - LogFormat.chainSize),
+           bytes.count == LogFormat.chainSize {
+            return SHA256Digest(bytes: bytes)
+        }
         var chain: SHA256Digest?
         try forEachBatch(from: sequence) { batch in
             if batch.lastSequence == sequence { chain = batch.storedChain }

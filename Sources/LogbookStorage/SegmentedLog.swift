@@ -30,6 +30,10 @@ package final class SegmentedLog {
     package var lastTimestamp: Int64 { newestTimestamp }
     /// The digest of the log as it stands (including buffered, not yet synced appends).
     package var digest: LogDigest { LogDigest(sequence: lastSequence, chain: chain) }
+    /// Where the newest batch ends: the active segment and the offset just past its commit frame.
+    package var endPosition: LogPosition {
+        LogPosition(segment: segments[segments.count - 1].base, offset: UInt64(activeEnd + pending.count))
+    }
     /// The segment files, oldest first.
     package var segmentFiles: [SegmentFile] { segments }
     /// Whether a failed write or sync has stopped this writer.

@@ -8,13 +8,17 @@ package struct Snapshot: Sendable, Equatable {
     package var chain: SHA256Digest
     /// The opaque state bytes.
     package var payload: [UInt8]
+    /// Where the batch ending at `sequence` ends in the log (its segment and the offset just past its commit frame),
+    /// when known: opening checks the chain there with one read instead of scanning the segment.
+    package var batchEnd: LogPosition?
 
     /// Makes a snapshot value.
-    package init(sequence: UInt64, timestamp: Int64, chain: SHA256Digest, payload: [UInt8]) {
+    package init(sequence: UInt64, timestamp: Int64, chain: SHA256Digest, payload: [UInt8], batchEnd: LogPosition? = nil) {
         self.sequence = sequence
         self.timestamp = timestamp
         self.chain = chain
         self.payload = payload
+        self.batchEnd = batchEnd
     }
 }
 
@@ -48,6 +52,10 @@ package struct SnapshotStore: Sendable {
             b.setDigest(snapshot.chain, 32)
             b.setU64(UInt64(snapshot.payload.count), 64)
             b.setU32(CRC32C.checksum(snapshot.payload), 72)
+            if let end = snapshot.batchEnd {
+                b.setU64(end.segment, 76)
+                b.setU64(end.offset, 84)
+            }
             b.setU32(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[0..<92])), 92)
         }
         bytes.append(contentsOf: snapshot.payload)
@@ -106,7 +114,8 @@ package struct SnapshotStore: Sendable {
             guard CRC32C.checksum(payload) == b.u32(72) else {
                 throw StorageError(.corrupted, "Snapshot payload checksum mismatch", path: path, offset: Self.headerSize)
             }
-            return Snapshot(sequence: sequence, timestamp: b.i64(24), chain: b.digest(32), payload: payload)
+            let end = b.u64(76) == 0 ? nil : LogPosition(segment: b.u64(76), offset: b.u64(84))
+            return Snapshot(sequence: sequence, timestamp: b.i64(24), chain: b.digest(32), payload: payload, batchEnd: end)
         }
     }
 

@@ -110,11 +110,11 @@ package enum StateCodec {
     /// Decodes a state written by ``encode(_:)``.
     package static func decode(_ bytes: [UInt8]) throws(CodecError) -> LogbookState {
         var result: Result<LogbookState, CodecError> = .failure(.truncated(at: 0, needed: 1))
-        bytes.withUnsafeBytes { b in result = Result { () throws(CodecError) in try decode(b) } }
+        bytes.withUnsafeBytes { b in result = Result { () throws(CodecError) in try decode(b, payload: bytes) } }
         return try result.get()
     }
 
-    private static func decode(_ b: UnsafeRawBufferPointer) throws(CodecError) -> LogbookState {
+    private static func decode(_ b: UnsafeRawBufferPointer, payload: [UInt8]) throws(CodecError) -> LogbookState {
         var r = BinaryReader(b)
         let v = try r.u8()
         guard v >= 1 && v <= version else { throw CodecError.invalidValue(at: 0, "snapshot state version \(v) is not supported") }
@@ -210,7 +210,7 @@ package enum StateCodec {
         }
         let tests = try r.count(minimumElementSize: 16)
         for i in 0..<tests {
-            let t = try decodeTest(ordinal: i + 1, version: v, &r)
+            let t = try decodeTest(ordinal: i + 1, version: v, payload: payload, &r)
             guard t.model >= 1 && t.model <= s.models.count,
                   t.variants.allSatisfy({ $0.version >= 1 && $0.version <= s.models[t.model - 1].versions.count }) else {
                 throw CodecError.invalidValue(at: r.offset, "A/B test \(t.name) names a model or version that does not exist")
@@ -276,7 +276,7 @@ package enum StateCodec {
         positions(t.events, &w)
     }
 
-    private static func decodeTest(ordinal: Int, version: UInt8, _ r: inout BinaryReader) throws(CodecError) -> ABTest {
+    private static func decodeTest(ordinal: Int, version: UInt8, payload: [UInt8], _ r: inout BinaryReader) throws(CodecError) -> ABTest {
         let name = try r.string()
         let model = try r.int()
         let variantCount = try r.count(minimumElementSize: 3)
@@ -308,19 +308,41 @@ package enum StateCodec {
         t.stoppedTime = try r.optionalZigzag()
         t.decision = try r.optionalString()
         t.promotedVariant = try r.optionalInt()
-        let (keys, values) = version >= 3 ? try unitArrays(&r) : try unitArraysV1(&r)
-        for (i, v) in values.enumerated() {
-            guard Int(v) < variants.count else { throw CodecError.invalidValue(at: r.offset, "variant index \(v)") }
-            guard i == 0 || keys[i - 1] < keys[i] else { throw CodecError.invalidValue(at: r.offset, "unit hashes out of order") }
-            t.units[Int(v)] += 1
-        }
-        t.assignments = UnitMap(sortedKeys: keys, values: values)
-        for m in 0..<t.outcomeUnits.count {
-            let set = version >= 3 ? try r.u64Array(count: try r.count(minimumElementSize: 8)) : try unitSetV1(&r)
-            guard zip(set, set.dropFirst()).allSatisfy({ $0 < $1 }) else {
-                throw CodecError.invalidValue(at: r.offset, "outcome unit hashes out of order")
+        if version >= 3 {
+            // The units stay in the snapshot's bytes (searched in place): check them, count them, copy nothing.
+            let packed = try packedUnits(&r, payload, hasValues: true)
+            let problem: String? = payload.withUnsafeBytes { b in
+                for i in 0..<packed.count {
+                    let v = packed.value(i, b)
+                    guard Int(v) < variants.count else { return "variant index \(v)" }
+                    guard i == 0 || packed.key(i - 1, b) < packed.key(i, b) else { return "unit hashes out of order" }
+                    t.units[Int(v)] += 1
+                }
+                return nil
             }
-            t.outcomeUnits[m] = UnitMap(sortedKeys: set, values: [UInt8](repeating: 0, count: set.count))
+            if let problem { throw CodecError.invalidValue(at: r.offset, problem) }
+            t.assignments = UnitMap(packed: packed)
+            for m in 0..<t.outcomeUnits.count {
+                let set = try packedUnits(&r, payload, hasValues: false)
+                let ordered = payload.withUnsafeBytes { b in (1..<max(1, set.count)).allSatisfy { set.key($0 - 1, b) < set.key($0, b) } }
+                guard ordered else { throw CodecError.invalidValue(at: r.offset, "outcome unit hashes out of order") }
+                t.outcomeUnits[m] = UnitMap(packed: set)
+            }
+        } else {
+            let (keys, values) = try unitArraysV1(&r)
+            for (i, v) in values.enumerated() {
+                guard Int(v) < variants.count else { throw CodecError.invalidValue(at: r.offset, "variant index \(v)") }
+                guard i == 0 || keys[i - 1] < keys[i] else { throw CodecError.invalidValue(at: r.offset, "unit hashes out of order") }
+                t.units[Int(v)] += 1
+            }
+            t.assignments = UnitMap(sortedKeys: keys, values: values)
+            for m in 0..<t.outcomeUnits.count {
+                let set = try unitSetV1(&r)
+                guard zip(set, set.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                    throw CodecError.invalidValue(at: r.offset, "outcome unit hashes out of order")
+                }
+                t.outcomeUnits[m] = UnitMap(sortedKeys: set, values: [UInt8](repeating: 0, count: set.count))
+            }
         }
         for v in 0..<variants.count {
             for m in 0..<(1 + guardrails.count) {
@@ -427,11 +449,13 @@ package enum StateCodec {
         }
     }
 
-    /// Assignments, version 3: the count, the sorted unit hashes as u64, then one variant byte each.
-    private static func unitArrays(_ r: inout BinaryReader) throws(CodecError) -> ([UInt64], [UInt8]) {
-        let n = try r.count(minimumElementSize: 9)
-        let keys = try r.u64Array(count: n)
-        return (keys, try r.u8Array(count: n))
+    /// Units, version 3: the count, the sorted unit hashes as u64, then (assignments) one variant byte each; left
+    /// where they are in the payload.
+    private static func packedUnits(_ r: inout BinaryReader, _ payload: [UInt8], hasValues: Bool) throws(CodecError) -> UnitMap.Packed {
+        let n = try r.count(minimumElementSize: hasValues ? 9 : 8)
+        let start = r.offset
+        r.skip(to: start + n * (hasValues ? 9 : 8))
+        return UnitMap.Packed(bytes: payload, keys: start, count: n, hasValues: hasValues)
     }
 
     /// Assignments, versions 1 and 2: the count, then per unit the hash as a varint delta and the variant byte.

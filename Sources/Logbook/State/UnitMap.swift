@@ -1,12 +1,39 @@
 /// Unit hash → small value (an A/B variant index), for millions of units.
 ///
-/// Most entries live in two sorted arrays (keys and values), which is also their snapshot encoding: decoding them is
-/// a sequential fill, not a million hash-table inserts. New entries go to a small dictionary that is merged into the
-/// arrays once it grows past an eighth of them, so inserts stay amortised O(1) and lookups O(log n).
+/// Entries live in one of three places. Decoded from a snapshot they stay in its bytes (`packed`: the sorted u64
+/// hashes, then a value byte each), searched in place, so opening a store copies nothing. Once changed, they move
+/// to two sorted arrays; new entries go to a small dictionary that is merged into the arrays once it grows past an
+/// eighth of them, so inserts stay amortised O(1) and lookups O(log n).
 package struct UnitMap: Sendable {
     private var keys: [UInt64] = []
     private var values: [UInt8] = []
     private var recent: [UInt64: UInt8] = [:]
+    private var packed: Packed?
+
+    /// Sorted unit hashes inside a snapshot's bytes: `count` u64 (little-endian) at `keys`, then, when the map has
+    /// values, `count` bytes at `keys + 8 × count`.
+    package struct Packed: Sendable {
+        let bytes: [UInt8]
+        let keys: Int
+        let count: Int
+        let hasValues: Bool
+
+        /// Describes a region of `bytes`; the caller has checked that it fits.
+        package init(bytes: [UInt8], keys: Int, count: Int, hasValues: Bool) {
+            self.bytes = bytes
+            self.keys = keys
+            self.count = count
+            self.hasValues = hasValues
+        }
+
+        @inline(__always)
+        func key(_ i: Int, _ b: UnsafeRawBufferPointer) -> UInt64 {
+            UInt64(littleEndian: b.loadUnaligned(fromByteOffset: keys &+ i &* 8, as: UInt64.self))
+        }
+
+        @inline(__always)
+        func value(_ i: Int, _ b: UnsafeRawBufferPointer) -> UInt8 { hasValues ? b[keys &+ count &* 8 &+ i] : 0 }
+    }
 
     /// An empty map.
     package init() {}
@@ -18,12 +45,25 @@ package struct UnitMap: Sendable {
         self.values = values
     }
 
+    /// A map that reads its entries from snapshot bytes until it is changed.
+    package init(packed: Packed) { self.packed = packed }
+
     /// The number of entries.
-    package var count: Int { keys.count + recent.count }
+    package var count: Int { (packed?.count ?? keys.count) + recent.count }
 
     /// The value of `key`, if present.
     package subscript(key: UInt64) -> UInt8? {
         if let v = recent[key] { return v }
+        if let p = packed {
+            return p.bytes.withUnsafeBytes { b in
+                var lo = 0, hi = p.count
+                while lo < hi {
+                    let mid = (lo + hi) >> 1
+                    if p.key(mid, b) < key { lo = mid + 1 } else { hi = mid }
+                }
+                return lo < p.count && p.key(lo, b) == key ? p.value(lo, b) : nil
+            }
+        }
         var lo = 0, hi = keys.count
         while lo < hi {
             let mid = (lo + hi) >> 1
@@ -39,14 +79,15 @@ package struct UnitMap: Sendable {
     @discardableResult
     package mutating func insert(_ key: UInt64, _ value: UInt8) -> Bool {
         guard self[key] == nil else { return false }
+        if packed != nil { (keys, values) = sortedArrays(); packed = nil }
         recent[key] = value
         if recent.count > max(4096, keys.count >> 3) { merge() }
         return true
     }
 
-    /// The keys and values in ascending key order (the arrays themselves when nothing is recent).
+    /// The keys and values in ascending key order.
     package func sortedArrays() -> (keys: [UInt64], values: [UInt8]) {
-        if recent.isEmpty { return (keys, values) }
+        if recent.isEmpty && packed == nil { return (keys, values) }
         var k: [UInt64] = [], v: [UInt8] = []
         k.reserveCapacity(count)
         v.reserveCapacity(count)
@@ -56,6 +97,12 @@ package struct UnitMap: Sendable {
 
     /// Calls `body` with every entry in ascending key order.
     package func forEachSorted(_ body: (UInt64, UInt8) throws -> Void) rethrows {
+        if let p = packed {
+            try p.bytes.withUnsafeBytes { b in
+                for i in 0..<p.count { try body(p.key(i, b), p.value(i, b)) }
+            }
+            return
+        }
         let extra = recent.sorted { $0.key < $1.key }
         var i = 0, j = 0
         while i < keys.count || j < extra.count {
@@ -74,7 +121,7 @@ package struct UnitMap: Sendable {
 }
 
 extension UnitMap: Equatable {
-    /// The same entries, however they are split between the arrays and the recent ones.
+    /// The same entries, wherever they are kept.
     package static func == (a: UnitMap, b: UnitMap) -> Bool {
         guard a.count == b.count else { return false }
         var left: [(UInt64, UInt8)] = [], right: [(UInt64, UInt8)] = []

@@ -43,7 +43,8 @@ The bundle (docs/format.md of Logbook has the full byte tables; all integers are
                        end = L, or L - 32 in the commit frame; the chain before sequence 1 is 32 zero bytes.
   snapshots/<N>.snap   96-byte header: magic "LGBKSNP1", version, header size, reserved, sequence N u64 @16,
                        timestamp @24, chain after N @32, payload length u64 @64, payload CRC32C u32 @72,
-                       reserved 16, header CRC32C u32 @92; then the payload (the state after N).
+                       where the batch ending at N ends (segment u64 @76, offset u64 @84; 0 when not recorded),
+                       header CRC32C u32 @92; then the payload (the state after N).
   CHECKPOINT           after a prune, 80 bytes: magic "LGBKCKP1", version u16, reserved, through sequence C u64
                        @16, its timestamp @24, the chain after C @32, reserved 12, CRC32C of bytes 0..<76 @76.
   store.pruned         record type 121, payload: version u8 (1), actor string, reason optional string, through

@@ -1,0 +1,45 @@
+@testable import Logbook
+import LogbookTestSupport
+import Testing
+
+@Suite("UnitMap: A/B units in sorted arrays, in snapshot bytes, and recent inserts")
+struct UnitMapTests {
+    /// Packs sorted keys and values the way state codec version 3 does, after a few unrelated bytes.
+    private func packed(_ keys: [UInt64], _ values: [UInt8]?) -> UnitMap {
+        var bytes: [UInt8] = [7, 7, 7]
+        for k in keys { withUnsafeBytes(of: k.littleEndian) { bytes += $0 } }
+        if let values { bytes += values }
+        return UnitMap(packed: .init(bytes: bytes, keys: 3, count: keys.count, hasValues: values != nil))
+    }
+
+    @Test("every way of holding the same entries answers the same, encodes the same, and compares equal")
+    func representationsAgree() {
+        var g = SeededGenerator(seed: 11)
+        var entries: [UInt64: UInt8] = [:]
+        while entries.count < 20_000 { entries[g.next() | 1] = UInt8(g.next() % 3) }
+        let sorted = entries.sorted { $0.key < $1.key }
+        let keys = sorted.map(\.key), values = sorted.map(\.value)
+        var inserted = UnitMap()
+        var added = 0
+        for (k, v) in entries where inserted.insert(k, v) { added += 1 }
+        #expect(added == entries.count)
+        let arrays = UnitMap(sortedKeys: keys, values: values)
+        let inPlace = packed(keys, values)
+        for map in [inserted, arrays, inPlace] {
+            #expect(map.count == entries.count)
+            #expect(map.sortedArrays().keys == keys && map.sortedArrays().values == values)
+            for (k, v) in entries.prefix(500) { #expect(map[k] == v) }
+            #expect(map[2] == nil && !map.contains(0))
+        }
+        #expect(inserted == arrays && arrays == inPlace)
+        // Changing the in-place map moves it to arrays; a repeated key is refused.
+        var changed = inPlace
+        let repeated = changed.insert(keys[7], 0), fresh = changed.insert(4, 2)
+        #expect(!repeated && fresh)
+        #expect(changed[4] == 2 && changed[keys[7]] == values[7] && changed.count == entries.count + 1)
+        #expect(changed != inPlace)
+        // A set (no values) reads 0 for every member.
+        let set = packed(keys, nil)
+        #expect(set[keys[3]] == 0 && set[6] == nil)
+    }
+}
