@@ -208,24 +208,25 @@ public final class LogbookStore {
             // sequence number must be the one the snapshot recorded (a snapshot past a repair cut, or from
             // another store, is not trusted).
             for s in try snapshots.sequences().reversed() where s <= upTo {
-                let snapshot: Snapshot
-                do { snapshot = try snapshots.read(sequence: s) } catch let e as StorageError where e.code != .io {
+                let mapped: SnapshotStore.Mapped
+                do { mapped = try snapshots.readMapped(sequence: s) } catch let e as StorageError where e.code != .io {
                     warnings.append("Skipped a damaged snapshot: \(e)")
                     continue
                 }
+                let snapshot = mapped.header
                 guard try reader.storedChain(after: s, batchEnd: snapshot.batchEnd) == snapshot.chain else {
                     warnings.append("Skipped snapshot \(snapshots.path(for: s)): it does not match this log at sequence \(s)")
                     continue
                 }
                 do {
-                    let decoded = try StateCodec.decode(snapshot.payload)
+                    let decoded = try StateCodec.decode(region: mapped.region, from: mapped.payloadOffset)
                     guard decoded.lastSequence == s else {
                         warnings.append("Skipped snapshot \(s): its state ends at sequence \(decoded.lastSequence)")
                         continue
                     }
                     state = decoded
                     snapshotSequence = s
-                    snapshotBytes = snapshot.payload.count
+                    snapshotBytes = mapped.payload.count
                     break
                 } catch {
                     warnings.append("Skipped snapshot \(s): its state does not decode (\(error)); replaying instead")
@@ -285,16 +286,23 @@ public final class LogbookStore {
                 let actor = try EventCodec.actor(payload: record.payload)
                 state.noteEnvelope(sequence: record.sequence, timestamp: record.timestamp, actor: actor,
                                    position: record.position)
+                // Each series is folded to its latest point first, then applied once: one state update per series.
                 var lastKey: Int32 = -1
                 var lastKeyBase: UnsafeRawPointer?
+                var best: MetricPoint?
+                var bestRun = 0
                 let run = try EventCodec.forEachMetricPoint(payload: record.payload) { r, key, point in
-                    // The key buffer is the same for every point of a series: look it up once per series.
                     if key.baseAddress != lastKeyBase {
+                        if let b = best { state.applyMetricPoint(run: bestRun, key: lastKey, point: b) }
                         lastKey = state.metricKeys.intern(String(decoding: key, as: UTF8.self))
                         lastKeyBase = key.baseAddress
+                        best = point
+                        bestRun = r
+                    } else if LatestMetric.isLater(point, than: best!) {
+                        best = point
                     }
-                    state.applyMetricPoint(run: r, key: lastKey, point: point)
                 }
+                if let b = best { state.applyMetricPoint(run: bestRun, key: lastKey, point: b) }
                 state.noteMetricEvent(run: run, position: record.position)
             } else {
                 let (actor, _, event) = try EventCodec.decode(tag: record.type, payload: record.payload)

@@ -119,6 +119,47 @@ package struct SnapshotStore: Sendable {
         }
     }
 
+    /// A snapshot whose payload stays in the mapped file (`region.bytes[payloadOffset...]`), checked like ``read(sequence:)``.
+    package struct Mapped {
+        /// The header's fields; `payload` is empty.
+        package var header: Snapshot
+        /// The whole file, mapped.
+        package var region: ByteRegion
+        /// Where the payload starts in it.
+        package var payloadOffset: Int { SnapshotStore.headerSize }
+        /// The payload.
+        package var payload: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: region.bytes[SnapshotStore.headerSize...]) }
+    }
+
+    /// Maps and checks one snapshot file: the header, its CRC, the payload length and the payload's CRC32C.
+    package func readMapped(sequence: UInt64) throws -> Mapped {
+        let path = path(for: sequence)
+        let region: ByteRegion
+        do { region = try io.map(path) } catch {
+            let e: Errno? = error
+            throw StorageError(e == .noSuchFile ? .notFound : .io, "Reading a snapshot failed", path: path, errno: e)
+        }
+        let b = region.bytes
+        guard b.count >= Self.headerSize, b.u64(0) == LogFormat.snapshotMagic else {
+            throw StorageError(.corrupted, "Not a Logbook snapshot (bad magic or short header)", path: path, offset: 0)
+        }
+        guard b.u32(92) == CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[0..<92])) else {
+            throw StorageError(.corrupted, "Snapshot header checksum mismatch", path: path, offset: 92)
+        }
+        guard b.u16(8) == LogFormat.version, b.u16(10) == UInt16(Self.headerSize) else {
+            throw StorageError(.unsupportedVersion, "Snapshot format version \(b.u16(8)) is not supported", path: path, offset: 8)
+        }
+        guard let length = Int(exactly: b.u64(64)), b.count - Self.headerSize == length, b.u64(16) == sequence else {
+            throw StorageError(.corrupted, "Snapshot length or sequence does not match its header", path: path, offset: 64)
+        }
+        guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[Self.headerSize...])) == b.u32(72) else {
+            throw StorageError(.corrupted, "Snapshot payload checksum mismatch", path: path, offset: Self.headerSize)
+        }
+        let end = b.u64(76) == 0 ? nil : LogPosition(segment: b.u64(76), offset: b.u64(84))
+        return Mapped(header: Snapshot(sequence: sequence, timestamp: b.i64(24), chain: b.digest(32), payload: [], batchEnd: end),
+                      region: region)
+    }
+
     /// The newest snapshot that checks out and covers at most `sequence`, skipping damaged ones.
     /// - Returns: the snapshot (nil when none is usable) and one warning per skipped file.
     package func newestValid(atOrBefore sequence: UInt64 = .max) throws -> (snapshot: Snapshot?, warnings: [String]) {

@@ -295,3 +295,27 @@ struct RepairRecordTests {
         #expect(try store.check().records == 5)
     }
 }
+
+@Suite("Metric replay folds each series to its latest point")
+struct MetricFoldTests {
+    @Test("replay (one update per series) and the live state (one per point) agree on ties, NaN and steps going back")
+    func foldEqualsPointByPoint() throws {
+        let t = try TestStore.withRun()
+        let time: Int64 = 1_772_373_600_000
+        let tricky: [[MetricPoint]] = [
+            [MetricPoint(step: 5, value: 1, time: time), MetricPoint(step: 5, value: .nan, time: time),
+             MetricPoint(step: 3, value: 9, time: time + 5), MetricPoint(step: 5, value: 1, time: time)],
+            [MetricPoint(step: 5, value: .nan, time: time + 1), MetricPoint(step: 5, value: -0.0, time: time + 1),
+             MetricPoint(step: 5, value: 0.0, time: time + 1)],
+            [MetricPoint(step: 7, value: .infinity, time: time), MetricPoint(step: 7, value: .nan, time: time + 2),
+             MetricPoint(step: 6, value: 100, time: time + 9)],
+        ]
+        var g = SeededGenerator(seed: 5)
+        for points in tricky {
+            try t.store.logToRun("r", metrics: [MetricSeries(key: "m", points: points),
+                                               MetricSeries(key: "n", points: points.shuffled(using: &g))], t.ctx())
+        }
+        let replayed = try fullReplay(t)
+        #expect(StateCodec.encode(replayed) == StateCodec.encode(t.store.state))
+    }
+}

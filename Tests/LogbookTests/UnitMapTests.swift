@@ -1,4 +1,5 @@
 @testable import Logbook
+import LogbookStorage
 import LogbookTestSupport
 import Testing
 
@@ -9,7 +10,7 @@ struct UnitMapTests {
         var bytes: [UInt8] = [7, 7, 7]
         for k in keys { withUnsafeBytes(of: k.littleEndian) { bytes += $0 } }
         if let values { bytes += values }
-        return UnitMap(packed: .init(bytes: bytes, keys: 3, count: keys.count, hasValues: values != nil))
+        return UnitMap(packed: .init(region: ByteRegion(copying: bytes), keys: 3, count: keys.count, hasValues: values != nil))
     }
 
     @Test("every way of holding the same entries answers the same, encodes the same, and compares equal")

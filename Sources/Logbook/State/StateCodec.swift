@@ -1,6 +1,6 @@
 package import LogbookEvents
 internal import LogbookStats
-internal import LogbookStorage
+package import LogbookStorage
 
 /// The snapshot encoding of ``LogbookState``: canonical (the same state always gives the same bytes), versioned,
 /// and decoded with bounds checks (a damaged snapshot throws, never traps).
@@ -110,11 +110,18 @@ package enum StateCodec {
     /// Decodes a state written by ``encode(_:)``.
     package static func decode(_ bytes: [UInt8]) throws(CodecError) -> LogbookState {
         var result: Result<LogbookState, CodecError> = .failure(.truncated(at: 0, needed: 1))
-        bytes.withUnsafeBytes { b in result = Result { () throws(CodecError) in try decode(b, payload: bytes) } }
+        let region = ByteRegion(copying: bytes)
+        result = Result { () throws(CodecError) in try decode(region.bytes, region: region) }
         return try result.get()
     }
 
-    private static func decode(_ b: UnsafeRawBufferPointer, payload: [UInt8]) throws(CodecError) -> LogbookState {
+    /// Decodes a state whose bytes are `region.bytes[offset...]` (a mapped snapshot file): A/B units are kept in
+    /// the region and searched in place.
+    package static func decode(region: ByteRegion, from offset: Int) throws(CodecError) -> LogbookState {
+        try decode(UnsafeRawBufferPointer(rebasing: region.bytes[offset...]), region: region)
+    }
+
+    private static func decode(_ b: UnsafeRawBufferPointer, region: ByteRegion) throws(CodecError) -> LogbookState {
         var r = BinaryReader(b)
         let v = try r.u8()
         guard v >= 1 && v <= version else { throw CodecError.invalidValue(at: 0, "snapshot state version \(v) is not supported") }
@@ -210,7 +217,7 @@ package enum StateCodec {
         }
         let tests = try r.count(minimumElementSize: 16)
         for i in 0..<tests {
-            let t = try decodeTest(ordinal: i + 1, version: v, payload: payload, &r)
+            let t = try decodeTest(ordinal: i + 1, version: v, region: region, base: b, &r)
             guard t.model >= 1 && t.model <= s.models.count,
                   t.variants.allSatisfy({ $0.version >= 1 && $0.version <= s.models[t.model - 1].versions.count }) else {
                 throw CodecError.invalidValue(at: r.offset, "A/B test \(t.name) names a model or version that does not exist")
@@ -276,7 +283,8 @@ package enum StateCodec {
         positions(t.events, &w)
     }
 
-    private static func decodeTest(ordinal: Int, version: UInt8, payload: [UInt8], _ r: inout BinaryReader) throws(CodecError) -> ABTest {
+    private static func decodeTest(ordinal: Int, version: UInt8, region: ByteRegion, base: UnsafeRawBufferPointer,
+                                   _ r: inout BinaryReader) throws(CodecError) -> ABTest {
         let name = try r.string()
         let model = try r.int()
         let variantCount = try r.count(minimumElementSize: 3)
@@ -310,22 +318,21 @@ package enum StateCodec {
         t.promotedVariant = try r.optionalInt()
         if version >= 3 {
             // The units stay in the snapshot's bytes (searched in place): check them, count them, copy nothing.
-            let packed = try packedUnits(&r, payload, hasValues: true)
-            let problem: String? = payload.withUnsafeBytes { b in
-                for i in 0..<packed.count {
-                    let v = packed.value(i, b)
-                    guard Int(v) < variants.count else { return "variant index \(v)" }
-                    guard i == 0 || packed.key(i - 1, b) < packed.key(i, b) else { return "unit hashes out of order" }
-                    t.units[Int(v)] += 1
+            let packed = try packedUnits(&r, region, base, hasValues: true)
+            for i in 0..<packed.count {
+                let v = packed.value(i)
+                guard Int(v) < variants.count else { throw CodecError.invalidValue(at: r.offset, "variant index \(v)") }
+                guard i == 0 || packed.key(i - 1) < packed.key(i) else {
+                    throw CodecError.invalidValue(at: r.offset, "unit hashes out of order")
                 }
-                return nil
+                t.units[Int(v)] += 1
             }
-            if let problem { throw CodecError.invalidValue(at: r.offset, problem) }
             t.assignments = UnitMap(packed: packed)
             for m in 0..<t.outcomeUnits.count {
-                let set = try packedUnits(&r, payload, hasValues: false)
-                let ordered = payload.withUnsafeBytes { b in (1..<max(1, set.count)).allSatisfy { set.key($0 - 1, b) < set.key($0, b) } }
-                guard ordered else { throw CodecError.invalidValue(at: r.offset, "outcome unit hashes out of order") }
+                let set = try packedUnits(&r, region, base, hasValues: false)
+                for i in 1..<max(1, set.count) where set.key(i - 1) >= set.key(i) {
+                    throw CodecError.invalidValue(at: r.offset, "outcome unit hashes out of order")
+                }
                 t.outcomeUnits[m] = UnitMap(packed: set)
             }
         } else {
@@ -451,11 +458,14 @@ package enum StateCodec {
 
     /// Units, version 3: the count, the sorted unit hashes as u64, then (assignments) one variant byte each; left
     /// where they are in the payload.
-    private static func packedUnits(_ r: inout BinaryReader, _ payload: [UInt8], hasValues: Bool) throws(CodecError) -> UnitMap.Packed {
+    private static func packedUnits(_ r: inout BinaryReader, _ region: ByteRegion, _ base: UnsafeRawBufferPointer,
+                                    hasValues: Bool) throws(CodecError) -> UnitMap.Packed {
         let n = try r.count(minimumElementSize: hasValues ? 9 : 8)
         let start = r.offset
         r.skip(to: start + n * (hasValues ? 9 : 8))
-        return UnitMap.Packed(bytes: payload, keys: start, count: n, hasValues: hasValues)
+        // Offsets in the packed units are into the region (the reader's bytes may start past its beginning).
+        let shift = region.bytes.baseAddress.map { base.baseAddress! - $0 } ?? 0
+        return UnitMap.Packed(region: region, keys: shift + start, count: n, hasValues: hasValues)
     }
 
     /// Assignments, versions 1 and 2: the count, then per unit the hash as a varint delta and the variant byte.

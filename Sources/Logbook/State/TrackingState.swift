@@ -31,9 +31,16 @@ public struct LatestMetric: Equatable, Sendable {
 
     /// Whether `p` replaces this as the latest point.
     func isSuperseded(by p: MetricPoint) -> Bool {
-        if p.step != step { return p.step > step }
-        if p.time != time { return p.time > time }
-        return p.value > value || (value.isNaN && !p.value.isNaN)
+        Self.isLater(p, than: MetricPoint(step: step, value: value, time: time))
+    }
+
+    /// The latest-point order: greater step, then greater time, then greater value (NaN lowest); an equal point does
+    /// not replace the one held, so folding a series with it keeps the earliest of equals, as applying each would.
+    @inline(__always)
+    static func isLater(_ p: MetricPoint, than q: MetricPoint) -> Bool {
+        if p.step != q.step { return p.step > q.step }
+        if p.time != q.time { return p.time > q.time }
+        return p.value > q.value || (q.value.isNaN && !p.value.isNaN)
     }
 
     public static func == (a: LatestMetric, b: LatestMetric) -> Bool {

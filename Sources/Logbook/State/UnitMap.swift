@@ -4,6 +4,8 @@
 /// hashes, then a value byte each), searched in place, so opening a store copies nothing. Once changed, they move
 /// to two sorted arrays; new entries go to a small dictionary that is merged into the arrays once it grows past an
 /// eighth of them, so inserts stay amortised O(1) and lookups O(log n).
+package import LogbookStorage
+
 package struct UnitMap: Sendable {
     private var keys: [UInt64] = []
     private var values: [UInt8] = []
@@ -13,26 +15,26 @@ package struct UnitMap: Sendable {
     /// Sorted unit hashes inside a snapshot's bytes: `count` u64 (little-endian) at `keys`, then, when the map has
     /// values, `count` bytes at `keys + 8 × count`.
     package struct Packed: Sendable {
-        let bytes: [UInt8]
+        let region: ByteRegion
         let keys: Int
         let count: Int
         let hasValues: Bool
 
-        /// Describes a region of `bytes`; the caller has checked that it fits.
-        package init(bytes: [UInt8], keys: Int, count: Int, hasValues: Bool) {
-            self.bytes = bytes
+        /// Describes a part of `region`; the caller has checked that it fits.
+        package init(region: ByteRegion, keys: Int, count: Int, hasValues: Bool) {
+            self.region = region
             self.keys = keys
             self.count = count
             self.hasValues = hasValues
         }
 
         @inline(__always)
-        func key(_ i: Int, _ b: UnsafeRawBufferPointer) -> UInt64 {
-            UInt64(littleEndian: b.loadUnaligned(fromByteOffset: keys &+ i &* 8, as: UInt64.self))
+        func key(_ i: Int) -> UInt64 {
+            UInt64(littleEndian: region.bytes.loadUnaligned(fromByteOffset: keys &+ i &* 8, as: UInt64.self))
         }
 
         @inline(__always)
-        func value(_ i: Int, _ b: UnsafeRawBufferPointer) -> UInt8 { hasValues ? b[keys &+ count &* 8 &+ i] : 0 }
+        func value(_ i: Int) -> UInt8 { hasValues ? region.bytes[keys &+ count &* 8 &+ i] : 0 }
     }
 
     /// An empty map.
@@ -55,14 +57,12 @@ package struct UnitMap: Sendable {
     package subscript(key: UInt64) -> UInt8? {
         if let v = recent[key] { return v }
         if let p = packed {
-            return p.bytes.withUnsafeBytes { b in
-                var lo = 0, hi = p.count
-                while lo < hi {
-                    let mid = (lo + hi) >> 1
-                    if p.key(mid, b) < key { lo = mid + 1 } else { hi = mid }
-                }
-                return lo < p.count && p.key(lo, b) == key ? p.value(lo, b) : nil
+            var lo = 0, hi = p.count
+            while lo < hi {
+                let mid = (lo + hi) >> 1
+                if p.key(mid) < key { lo = mid + 1 } else { hi = mid }
             }
+            return lo < p.count && p.key(lo) == key ? p.value(lo) : nil
         }
         var lo = 0, hi = keys.count
         while lo < hi {
@@ -98,9 +98,7 @@ package struct UnitMap: Sendable {
     /// Calls `body` with every entry in ascending key order.
     package func forEachSorted(_ body: (UInt64, UInt8) throws -> Void) rethrows {
         if let p = packed {
-            try p.bytes.withUnsafeBytes { b in
-                for i in 0..<p.count { try body(p.key(i, b), p.value(i, b)) }
-            }
+            for i in 0..<p.count { try body(p.key(i), p.value(i)) }
             return
         }
         let extra = recent.sorted { $0.key < $1.key }
