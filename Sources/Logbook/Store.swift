@@ -203,6 +203,7 @@ public final class LogbookStore {
         var state = LogbookState()
         var snapshotSequence: UInt64 = 0
         var snapshotBytes = 0
+        var start: (position: LogPosition, floor: Int64)?
         do {
             // The newest snapshot that checks out and belongs to this log: the chain hash the log stores after its
             // sequence number must be the one the snapshot recorded (a snapshot past a repair cut, or from
@@ -227,13 +228,14 @@ public final class LogbookStore {
                     state = decoded
                     snapshotSequence = s
                     snapshotBytes = mapped.payload.count
+                    start = snapshot.batchEnd.map { ($0, snapshot.timestamp) }
                     break
                 } catch {
                     warnings.append("Skipped snapshot \(s): its state does not decode (\(error)); replaying instead")
                     state = LogbookState()
                 }
             }
-            try replay(reader: reader, into: &state, through: upTo)
+            try replay(reader: reader, into: &state, through: upTo, start: start)
         } catch { throw wrap(error) }
         return (Loaded(state: state, snapshotSequence: snapshotSequence, snapshotBytes: snapshotBytes), warnings)
     }
@@ -265,15 +267,17 @@ public final class LogbookStore {
         }
     }
 
-    /// Applies the log's records after `state.lastSequence` through `through`.
-    static func replay(reader: LogReader, into state: inout LogbookState, through: UInt64) throws {
+    /// Applies the log's records after `state.lastSequence` through `through`; `start` is where they begin when
+    /// known (the end of a snapshot's batch).
+    static func replay(reader: LogReader, into state: inout LogbookState, through: UInt64,
+                       start: (position: LogPosition, floor: Int64)? = nil) throws {
         guard state.lastSequence < through else { return }
         if state.lastSequence + 1 < reader.retainedFrom {
             throw LogbookError(.integrity, "The log starts at sequence \(reader.retainedFrom) (older records were pruned) "
                                + "and no usable snapshot covers sequence \(reader.retainedFrom - 1): the checkpoint "
                                + "snapshot is missing or damaged")
         }
-        try reader.forEachRecord(from: state.lastSequence + 1, through: through) { record in
+        try reader.forEachRecord(from: state.lastSequence + 1, through: through, start: start) { record in
             try apply(record, to: &state)
             return true
         }

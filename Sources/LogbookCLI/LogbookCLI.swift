@@ -10,14 +10,18 @@ public enum LogbookCLI {
     /// Runs the command line and ends the process with its exit status.
     public static func runAndExit(_ arguments: [String]) -> Never {
         let console = Console.standard()
-        let status = main(arguments, environment: .process, console: console)
+        let status = main(arguments, environment: .process, console: console, exiting: true)
         console.flush()
         ProcessIO.exit(status)
     }
 
+    /// The last invocation of a process that is about to exit: kept so that its state is not freed piece by piece
+    /// just before the process ends (the kernel takes the memory back at once).
+    nonisolated(unsafe) private static var exitingInvocation: Invocation?
+
     /// Runs the command line; returns the exit status (CLI.md, Exit codes). `arguments[0]` is the program name.
     public static func main(_ arguments: [String], environment: Environment = .process,
-                            console: Console = .standard()) -> Int32 {
+                            console: Console = .standard(), exiting: Bool = false) -> Int32 {
         defer { console.flush() }
         var tokens = Array(arguments.dropFirst())
         let table = CommandTable.shared
@@ -59,6 +63,7 @@ public enum LogbookCLI {
             report(error, command: command, console)
             return error.code.rawValue
         }
+        if exiting { exitingInvocation = invocation }
         do {
             let status = try invocation.run()
             return status

@@ -87,11 +87,13 @@ package final class LogReader {
 
     /// Calls `body` with every record whose sequence number is in `from...through`, in order.
     /// `body` returns false to stop early. Payloads are borrowed: copy what you keep.
-    package func forEachRecord(from: UInt64 = 1, through: UInt64 = .max,
+    /// `start`, when known, is where the batch holding `from` begins (with that batch's floor timestamp): the scan
+    /// starts there instead of at the segment index's nearest entry (which may mean indexing the active segment).
+    package func forEachRecord(from: UInt64 = 1, through: UInt64 = .max, start: (position: LogPosition, floor: Int64)? = nil,
                                _ body: (Record) throws -> Bool) throws {
         guard from <= through else { return }
         var done = false
-        try forEachBatch(from: from) { batch in
+        try forEachBatch(from: from, start: start) { batch in
             try batch.forEachRecord { record in
                 guard !done, record.sequence >= from else { return }
                 if try record.sequence > through || !body(record) { done = true }
@@ -101,10 +103,16 @@ package final class LogReader {
     }
 
     /// Calls `body` with each whole batch that contains a record at or after `from`, in order.
-    package func forEachBatch(from: UInt64 = 1, _ body: (BatchView) throws -> Bool) throws {
+    package func forEachBatch(from: UInt64 = 1, start: (position: LogPosition, floor: Int64)? = nil,
+                              _ body: (BatchView) throws -> Bool) throws {
         var i = segments.count - 1
         while i > 0 && segments[i].base > from { i -= 1 }
-        var entry = try index(of: segments[i]).entry(atOrBeforeSequence: from)
+        var entry: SegmentIndex.Entry?
+        if let start, segments[i].base == start.position.segment, start.position.offset >= UInt64(LogFormat.segmentHeaderSize) {
+            entry = SegmentIndex.Entry(sequence: from, timestamp: start.floor, offset: Int(start.position.offset))
+        } else {
+            entry = try index(of: segments[i]).entry(atOrBeforeSequence: from)
+        }
         while i < segments.count {
             var keepGoing = true
             let next = try scanSegment(i, from: entry) { batch in
