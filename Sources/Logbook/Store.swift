@@ -416,7 +416,7 @@ public final class LogbookStore {
         }
         bytesSinceSnapshot += Int(offset - result.position.offset)
         if state.lastSequence >= lastSnapshotSequence + options.snapshotInterval
-            || bytesSinceSnapshot >= max(options.snapshotIntervalBytes, lastSnapshotBytes) {
+            || bytesSinceSnapshot >= max(options.snapshotIntervalBytes, lastSnapshotBytes / 4) {
             do { try writeSnapshot() } catch { warnings.append("Writing a snapshot failed (the store is fine; open replays more): \(error)") }
         }
     }

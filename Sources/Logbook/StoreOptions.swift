@@ -10,7 +10,7 @@ public struct StoreOptions: Sendable {
     /// Also write a snapshot after this many bytes of log since the last one, or as many as the last snapshot's
     /// size if that is more (default 8 MiB): metric batches carry many points per event, so bytes bound the replay of
     /// an "as of" read; spacing by the state's size keeps snapshot writing (and disk) proportional to the log.
-    public var snapshotIntervalBytes = 8 << 20
+    public var snapshotIntervalBytes = 4 << 20
     /// On close, write a snapshot when at least this many events were appended since the last (default 1,000).
     public var snapshotOnCloseAfter: UInt64 = 1_000
     /// ... or at least this many bytes of log (default 1 MiB): a few large batches replay as slowly as many events.

@@ -248,10 +248,23 @@ struct ReferenceBenchmarks {
         ]
     }
 
+    /// Runs `path args` through `logbook-bench child-probe`: a small process of its own that spawns and waits for it,
+    /// so the child's peak RSS is its own (a child spawned straight from this large process would report this
+    /// process's peak: the kernel carries the memory of the process it was cloned from into its maximum).
     private func child(_ path: String, _ args: [String], _ env: [String]) throws -> ChildProcessResult {
-        let r = try ProcessIO.runChild(path, args, environment: env)
-        guard r.status == 0 else { throw BenchError("logbook \(args.joined(separator: " ")) exited \(r.status)") }
-        return r
+        guard let me = ProcessIO.executablePath() else { throw BenchError("Cannot find logbook-bench itself") }
+        let report = directory.path + "/child-probe.txt"
+        let probe = try ProcessIO.runChild(me, ["child-probe", report, path] + args, environment: env)
+        guard probe.status == 0, let bytes = try FileIO().readWholeFile(report) else {
+            throw BenchError("logbook \(args.joined(separator: " ")) failed (probe exit \(probe.status))")
+        }
+        directory.remove(report)
+        let fields = String(decoding: bytes, as: UTF8.self).split(separator: " ")
+        guard fields.count == 3, let status = Int32(fields[0]), let seconds = Double(fields[1]), let kib = Int(fields[2]) else {
+            throw BenchError("The child probe wrote '\(String(decoding: bytes, as: UTF8.self))'")
+        }
+        guard status == 0 else { throw BenchError("logbook \(args.joined(separator: " ")) exited \(status)") }
+        return ChildProcessResult(status: status, seconds: seconds, maxResidentKiB: kib)
     }
 
     /// JSON Lines for `logbook ingest`: an experiment, then per run a start and one `run.log` line with 5 × 200 points.
@@ -309,6 +322,23 @@ struct ReferenceBenchmarks {
         guard let me = ProcessIO.executablePath(), let slash = me.lastIndex(of: "/") else { return nil }
         let path = String(me[..<slash]) + "/logbook"
         return FileIO().exists(path) ? path : nil
+    }
+}
+
+/// `logbook-bench child-probe FILE PATH ARGS...`: runs PATH with ARGS (the environment passed on) and writes
+/// "STATUS SECONDS MAXRSS_KIB" to FILE.
+func runChildProbe(_ arguments: ArraySlice<String>) -> Int32 {
+    let args = Array(arguments)
+    guard args.count >= 2 else { usageError("child-probe needs FILE PATH [ARGS...]") }
+    do {
+        let r = try ProcessIO.runChild(args[1], Array(args.dropFirst(2)), environment: ProcessIO.environmentStrings())
+        let file = try FileIO().open(args[0], writable: true, create: true, truncate: true)
+        defer { file.close() }
+        try file.write(Array("\(r.status) \(r.seconds) \(r.maxResidentKiB)".utf8), at: 0)
+        return 0
+    } catch {
+        ProcessIO.writeStandardError("Error: \(error)\n")
+        return 1
     }
 }
 

@@ -158,6 +158,8 @@ case "monitor":
     ProcessIO.exit(runMonitor(parse(arguments.dropFirst())))
 case "reference":
     ProcessIO.exit(runReference(arguments.dropFirst()))
+case "child-probe":
+    ProcessIO.exit(runChildProbe(arguments.dropFirst()))
 case "--help", "-h":
     ProcessIO.writeStandardOutput(usage)
     ProcessIO.exit(0)

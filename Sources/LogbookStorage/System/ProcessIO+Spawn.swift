@@ -12,6 +12,13 @@ package struct ChildProcessResult: Sendable {
     package var seconds: Double
     /// The child's peak resident set size, in KiB.
     package var maxResidentKiB: Int
+
+    /// Describes a finished child.
+    package init(status: Int32, seconds: Double, maxResidentKiB: Int) {
+        self.status = status
+        self.seconds = seconds
+        self.maxResidentKiB = maxResidentKiB
+    }
 }
 
 extension ProcessIO {
@@ -42,6 +49,17 @@ extension ProcessIO {
         let exited = status & 0x7f == 0
         return ChildProcessResult(status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), seconds: seconds,
                                   maxResidentKiB: Int(usage.ru_maxrss))
+    }
+
+    /// This process's environment as "NAME=value" strings.
+    package static func environmentStrings() -> [String] {
+        var out: [String] = []
+        var p = environ
+        while let entry = p.pointee {
+            out.append(String(cString: entry))
+            p += 1
+        }
+        return out
     }
 
     /// The path of the running executable (`/proc/self/exe`).
