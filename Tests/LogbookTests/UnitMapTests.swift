@@ -43,4 +43,22 @@ struct UnitMapTests {
         let set = packed(keys, nil)
         #expect(set[keys[3]] == 0 && set[6] == nil)
     }
+
+    @Test("a batch insert equals inserting one by one: existing keys and repeats inside the batch are skipped")
+    func batchInsert() {
+        var g = SeededGenerator(seed: 3)
+        let existing = (0..<3000).map { _ in g.next() % 50_000 }
+        for start in 0..<3 {
+            var one = UnitMap(), many = UnitMap()
+            for k in existing { one.insert(k, UInt8(k % 3)); many.insert(k, UInt8(k % 3)) }
+            if start == 1 { many = packed(many.sortedArrays().keys, many.sortedArrays().values); one = many }
+            for round in 0..<4 {
+                let batch = (0..<(round == 0 ? 20 : 2500)).map { _ in (key: g.next() % 50_000, value: UInt8(g.next() % 3)) }
+                var expected: [Int] = []
+                for (i, e) in batch.enumerated() where one.insert(e.key, e.value) { expected.append(i) }
+                #expect(many.insert(batch: batch) == expected)
+                #expect(many == one)
+            }
+        }
+    }
 }

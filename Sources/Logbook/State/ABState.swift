@@ -82,8 +82,14 @@ public struct ABTest: Equatable, Sendable {
 
     /// The hash that buckets a unit: the first 8 bytes of SHA-256 of `SALT.UNIT`, big-endian.
     public static func unitHash(salt: String, unit: String) -> UInt64 {
-        var key = salt + "." + unit
-        return key.withUTF8 { SHA256.hash(UnsafeRawBufferPointer($0)).prefix64 }
+        var salt = salt, unit = unit
+        return salt.withUTF8 { s in
+            unit.withUTF8 { u in
+                withUnsafeBytes(of: UInt8(ascii: ".")) { dot in
+                    SHA256.hash(UnsafeRawBufferPointer(s), dot, UnsafeRawBufferPointer(u)).prefix64
+                }
+            }
+        }
     }
 
     /// The variant a unit hashes to (deterministic across processes and machines): bucket = hash mod 10,000,
@@ -118,18 +124,30 @@ public struct ABTest: Equatable, Sendable {
 
     /// Applies assignments (first time only; a repeated unit is ignored, as replay of a valid log never has one).
     mutating func assign(_ hashes: [UInt64], variants chosen: [Int]) {
+        var batch: [(key: UInt64, value: UInt8)] = []
+        batch.reserveCapacity(hashes.count)
         for (h, v) in zip(hashes, chosen) where v >= 0 && v < variants.count {
-            guard let small = UInt8(exactly: v), assignments.insert(h, small) else { continue }
-            units[v] += 1
+            if let small = UInt8(exactly: v) { batch.append((h, small)) }
         }
+        for i in assignments.insert(batch: batch) { units[Int(batch[i].value)] += 1 }
     }
 
     /// Applies outcomes of assigned units, then updates the always-valid p-values.
     mutating func record(_ outcomes: [ABOutcome]) {
+        // Per metric, the event's assigned units are merged into the outcome set at once; the tallies then take
+        // the new outcomes in the event's order, as one-by-one inserts would.
+        var perMetric: [[(key: UInt64, value: UInt8)]] = Array(repeating: [], count: outcomeUnits.count)
+        var chosen: [[(variant: UInt8, value: Double)]] = Array(repeating: [], count: outcomeUnits.count)
         for o in outcomes where o.metric >= 0 && o.metric < outcomeUnits.count {
             let h = Self.unitHash(salt: salt, unit: o.unit)
-            guard let v = assignments[h], outcomeUnits[o.metric].insert(h, 0) else { continue }
-            tallies[Int(v)][o.metric].add(o.value)
+            guard let v = assignments[h] else { continue }
+            perMetric[o.metric].append((h, 0))
+            chosen[o.metric].append((v, o.value))
+        }
+        for m in perMetric.indices where !perMetric[m].isEmpty {
+            for i in outcomeUnits[m].insert(batch: perMetric[m]) {
+                tallies[Int(chosen[m][i].variant)][m].add(chosen[m][i].value)
+            }
         }
         if sequential {
             let arms = self.arms

@@ -85,6 +85,35 @@ package struct UnitMap: Sendable {
         return true
     }
 
+    /// Adds many entries at once (an event's units), sorted and merged into the arrays in one pass, skipping keys
+    /// already present and later repeats of a key: the same result as inserting them one by one, in order.
+    /// - Returns: the positions in `batch` of the entries added, ascending.
+    package mutating func insert(batch: [(key: UInt64, value: UInt8)]) -> [Int] {
+        guard batch.count > 64 else {
+            var added: [Int] = []
+            for (i, e) in batch.enumerated() where insert(e.key, e.value) { added.append(i) }
+            return added
+        }
+        if packed != nil || !recent.isEmpty { (keys, values) = sortedArrays(); packed = nil; recent = [:] }
+        let order = batch.indices.sorted { (batch[$0].key, $0) < (batch[$1].key, $1) } // the first of equal keys first
+        var k: [UInt64] = [], v: [UInt8] = [], added: [Int] = []
+        k.reserveCapacity(keys.count + batch.count)
+        v.reserveCapacity(keys.count + batch.count)
+        var i = 0
+        for j in order {
+            let e = batch[j]
+            while i < keys.count && keys[i] < e.key { k.append(keys[i]); v.append(values[i]); i += 1 }
+            if (i < keys.count && keys[i] == e.key) || k.last == e.key { continue }
+            k.append(e.key)
+            v.append(e.value)
+            added.append(j)
+        }
+        while i < keys.count { k.append(keys[i]); v.append(values[i]); i += 1 }
+        keys = k
+        values = v
+        return added.sorted()
+    }
+
     /// The keys and values in ascending key order.
     package func sortedArrays() -> (keys: [UInt64], values: [UInt8]) {
         if recent.isEmpty && packed == nil { return (keys, values) }
