@@ -78,45 +78,13 @@ package struct SnapshotStore: Sendable {
         }
     }
 
-    /// Reads and checks one snapshot file.
+    /// Reads and checks one snapshot file (``readMapped(sequence:)``, the payload copied out).
     /// - Throws: `.corrupted` naming the file and offset when a checksum or field is wrong.
     package func read(sequence: UInt64) throws -> Snapshot {
-        let path = path(for: sequence)
-        let header: [UInt8]
-        let payload: [UInt8]
-        let size: Int
-        do {
-            let file = try io.open(path, writable: false)
-            defer { file.close() }
-            size = try file.size()
-            header = try file.read(count: Self.headerSize, at: 0)
-            // The payload is read into its own array: no copy out of a whole-file buffer.
-            let length = header.count == Self.headerSize ? header.withUnsafeBytes { Int(truncatingIfNeeded: $0.u64(64)) } : 0
-            payload = length > 0 && length == size - Self.headerSize ? try file.read(count: length, at: Self.headerSize) : []
-        } catch {
-            let e: Errno? = error
-            throw StorageError(e == .noSuchFile ? .notFound : .io, "Reading a snapshot failed", path: path, errno: e)
-        }
-        return try header.withUnsafeBytes { (b) throws(StorageError) -> Snapshot in
-            guard b.count >= Self.headerSize, b.u64(0) == LogFormat.snapshotMagic else {
-                throw StorageError(.corrupted, "Not a Logbook snapshot (bad magic or short header)", path: path, offset: 0)
-            }
-            guard b.u32(92) == CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[0..<92])) else {
-                throw StorageError(.corrupted, "Snapshot header checksum mismatch", path: path, offset: 92)
-            }
-            guard b.u16(8) == LogFormat.version, b.u16(10) == UInt16(Self.headerSize) else {
-                throw StorageError(.unsupportedVersion, "Snapshot format version \(b.u16(8)) is not supported", path: path, offset: 8)
-            }
-            guard let length = Int(exactly: b.u64(64)), size - Self.headerSize == length, payload.count == length,
-                  b.u64(16) == sequence else {
-                throw StorageError(.corrupted, "Snapshot length or sequence does not match its header", path: path, offset: 64)
-            }
-            guard CRC32C.checksum(payload) == b.u32(72) else {
-                throw StorageError(.corrupted, "Snapshot payload checksum mismatch", path: path, offset: Self.headerSize)
-            }
-            let end = b.u64(76) == 0 ? nil : LogPosition(segment: b.u64(76), offset: b.u64(84))
-            return Snapshot(sequence: sequence, timestamp: b.i64(24), chain: b.digest(32), payload: payload, batchEnd: end)
-        }
+        let mapped = try readMapped(sequence: sequence)
+        var snapshot = mapped.header
+        snapshot.payload = Array(mapped.payload)
+        return snapshot
     }
 
     /// A snapshot whose payload stays in the mapped file (`region.bytes[payloadOffset...]`), checked like ``read(sequence:)``.
