@@ -22,7 +22,7 @@ struct ArtifactStore {
         } catch {
             throw LogbookError(.failure, "Creating the artifact directory failed: \(error)")
         }
-        do { try io.writeArtifact(bytes, to: target, directory: directory + "/" + sha256.prefix(2)) } catch {
+        do { try io.writeAtomically(bytes, to: target, directory: directory + "/" + sha256.prefix(2)) } catch {
             throw LogbookError(error)
         }
     }

@@ -49,13 +49,13 @@ extension LogbookStore {
         var logBytes = 0
         var archived = 0
         for s in reader.segmentFiles {
-            if let f = try? io.open(s.path, writable: false), let n = try? f.size() { logBytes += n }
+            logBytes += io.sizeOfFile(s.path) ?? 0
             if s.path.hasPrefix(StorePaths(root: path).archive + "/") { archived += 1 }
         }
         var snapshotBytes = 0
         let sequences = (try? snapshots.sequences()) ?? []
         for s in sequences {
-            if let f = try? io.open(snapshots.path(for: s), writable: false), let n = try? f.size() { snapshotBytes += n }
+            snapshotBytes += io.sizeOfFile(snapshots.path(for: s)) ?? 0
         }
         return StoreStats(events: state.lastSequence, segments: reader.segmentFiles.count, archivedSegments: archived,
                           logBytes: logBytes, snapshots: sequences.count, snapshotBytes: snapshotBytes,

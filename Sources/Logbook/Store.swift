@@ -105,13 +105,13 @@ public final class LogbookStore {
     /// - Complexity: one snapshot decode plus at most `snapshotInterval` events replayed.
     public func state(at moment: Moment) throws(LogbookError) -> LogbookState {
         let sequence = try self.sequence(at: moment)
-        try requireRetained(moment, sequence)
+        try requireRetained(moment)
         if sequence >= state.lastSequence { return state }
         return try Self.loadState(reader: reader, snapshots: snapshots, upTo: sequence).0.state
     }
 
     /// Refuses a moment older than what a prune kept: the state then is gone with its records.
-    func requireRetained(_ moment: Moment, _ sequence: UInt64) throws(LogbookError) {
+    func requireRetained(_ moment: Moment) throws(LogbookError) {
         let first = retainedFrom
         guard first > 1 else { return }
         let cutTime = state.pruned.map { $0.throughSequence + 1 == first ? $0.throughTime : reader.retainedAfterTime }
@@ -126,7 +126,6 @@ public final class LogbookStore {
                                        + "retention policy: the oldest moment this store can show is #\(first - 1) "
                                        + "(\(Timestamp.iso(cutTime)))")
         }
-        _ = sequence
     }
 
     /// The sequence number a moment stands for (the newest event at or before a time).
@@ -181,7 +180,8 @@ public final class LogbookStore {
         }
     }
 
-    static func wrap(_ error: any Error) -> LogbookError {
+    /// Any error of the layers below as a LogbookError (the command line uses it too).
+    package static func wrap(_ error: any Error) -> LogbookError {
         if let e = error as? LogbookError { return e }
         if let e = error as? StorageError { return LogbookError(e) }
         if let e = error as? CodecError { return LogbookError(.integrity, "Cannot decode an event: \(e)") }
@@ -443,7 +443,7 @@ public final class LogbookStore {
     /// taken between batches, as a reader sees the log), so `audit verify --digest` can later prove that prefix.
     package func digest(at moment: Moment) throws(LogbookError) -> LogDigest {
         let n = try sequence(at: moment)
-        try requireRetained(moment, n)
+        try requireRetained(moment)
         if n >= state.lastSequence { return try digest() }
         do {
             var end: UInt64 = 0

@@ -80,28 +80,6 @@ package struct BinaryReader {
 
     /// 8 bytes, little-endian, as a bit pattern.
     @inline(__always)
-    /// `count` little-endian UInt64 values stored back to back (8 bytes each), read in one pass.
-    package mutating func u64Array(count: Int) throws(CodecError) -> [UInt64] {
-        guard count >= 0, remaining / 8 >= count else { throw .truncated(at: offset, needed: count &* 8) }
-        let start = offset
-        let values = [UInt64](unsafeUninitializedCapacity: count) { buffer, initialized in
-            for i in 0..<count {
-                buffer[i] = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: start &+ i &* 8, as: UInt64.self))
-            }
-            initialized = count
-        }
-        offset &+= count &* 8
-        return values
-    }
-
-    /// `count` raw bytes.
-    package mutating func u8Array(count: Int) throws(CodecError) -> [UInt8] {
-        guard count >= 0, remaining >= count else { throw .truncated(at: offset, needed: count) }
-        let values = Array(UnsafeRawBufferPointer(rebasing: base[offset..<(offset &+ count)]))
-        offset &+= count
-        return values
-    }
-
     package mutating func double() throws(CodecError) -> Double {
         guard remaining >= 8 else { throw .truncated(at: offset, needed: 8) }
         let bits = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))

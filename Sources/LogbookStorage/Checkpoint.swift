@@ -85,11 +85,6 @@ extension FileIO {
             throw StorageError(.io, "Reading '\(path)' failed", path: path, errno: error)
         }
     }
-
-    /// Writes a small file atomically (temporary file, fsync, rename, directory fsync).
-    package func writeFileAtomically(_ bytes: [UInt8], to path: String, directory: String) throws(StorageError) {
-        try writeAtomically(bytes, to: path, directory: directory)
-    }
 }
 
 extension Checkpoint {

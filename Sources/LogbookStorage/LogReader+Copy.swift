@@ -59,7 +59,7 @@ extension LogReader {
                                   buffer: &buffer))
         }
         if let checkpoint = try io.readWholeFile(paths.checkpoint) {
-            try io.writeFileAtomically(checkpoint, to: target.checkpoint, directory: target.root)
+            try io.writeAtomically(checkpoint, to: target.checkpoint, directory: target.root)
             files.append(CopiedFile(path: "CHECKPOINT", bytes: Int64(checkpoint.count), sha256: SHA256.hash(checkpoint)))
         }
         do {

@@ -29,7 +29,7 @@ extension LogReader {
         var report = VerifyReport()
         tailDamage = nil
         let first = segments[0]
-        let checkpoint = try io.readCheckpoint(paths)
+        let checkpoint = self.checkpoint // read with the segment list it belongs to
         report.checkpoint = checkpoint
         if let checkpoint {
             try checkpoint.check(oldest: first)

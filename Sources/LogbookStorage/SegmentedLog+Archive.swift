@@ -90,7 +90,7 @@ extension SegmentedLog {
                 guard s.path.hasPrefix(paths.archive + "/") else {
                     throw StorageError(.invalidArgument, "Only archived segments are pruned; compact first", path: s.path)
                 }
-                let size = (try? io.open(s.path, writable: false).size()) ?? 0
+                let size = io.sizeOfFile(s.path) ?? 0
                 let sidecar = paths.index(besideSegment: s.path)
                 if io.exists(sidecar) { try io.unlink(sidecar) }
                 try io.unlink(s.path)

@@ -164,13 +164,8 @@ extension FileIO {
         try syncDirectory(parent)
     }
 
-    /// Writes an artifact's bytes atomically (see ``writeAtomically(_:to:directory:)``).
-    package func writeArtifact(_ bytes: [UInt8], to path: String, directory: String) throws(StorageError) {
-        try writeAtomically(bytes, to: path, directory: directory)
-    }
-
     /// Writes `bytes` to `path` atomically: a temporary file, fsync, rename, directory fsync.
-    func writeAtomically(_ bytes: [UInt8], to path: String, directory: String) throws(StorageError) {
+    package func writeAtomically(_ bytes: [UInt8], to path: String, directory: String) throws(StorageError) {
         let temporary = path + LogFormat.temporarySuffix
         var step = "Creating"
         do {

@@ -104,6 +104,26 @@ struct PseudonymTests {
         #expect(!String(decoding: readFile(t.dir.path + "/store/identity/names"), as: UTF8.self).contains("bob"))
     }
 
+    @Test("an erasure whose map rewrite fails is still acknowledged, with a warning, and the next writer finishes it")
+    func erasureWithFailedMapWrite() throws {
+        let faults = FaultInjector()
+        let t = try TestStore()
+        try t.store.close()
+        #expect(try LogbookStore.enablePseudonyms(at: t.dir.path + "/store"))
+        var options = StoreOptions()
+        options.io = FileIO(faults: faults)
+        try t.reopen(options: options)
+        try t.store.createExperiment(name: "e", t.ctx(actor: "bob"))
+        try t.store.createExperiment(name: "f", t.ctx(actor: "dpo"))
+        faults.inject(.fail(.ioError), everyCallOf: .rename)
+        let pseudonym = try t.store.eraseIdentity("bob", t.ctx("request 9", actor: "dpo"))
+        faults.clear()
+        #expect(t.store.warnings.contains { $0.contains("erasure is recorded") }, "\(t.store.warnings)")
+        #expect(t.store.displayName(ofActor: pseudonym) == pseudonym)
+        try t.reopen()
+        #expect(!String(decoding: readFile(t.dir.path + "/store/identity/names"), as: UTF8.self).contains("bob"))
+    }
+
     @Test("a store with events cannot switch to pseudonyms; one without pseudonyms cannot erase")
     func enableRules() throws {
         let t = try TestStore()

@@ -64,11 +64,14 @@ extension LogbookStore {
         var bytes: Int64 = 0
         for s in reader.segmentFiles where s.base <= cut.through {
             segments += 1
-            if let f = try? options.io.open(s.path, writable: false), let n = try? f.size() { bytes += Int64(n) }
+            bytes += Int64(options.io.sizeOfFile(s.path) ?? 0)
         }
         try append([.storePruned(throughSequence: cut.through, throughTime: checkpoint.timestamp, chain: checkpoint.chain.hex,
                                  segments: segments, bytes: bytes)], context)
-        try finishPrune()
+        // The prune is recorded and acknowledged: removing its files is finished by the next writer if it fails now.
+        do { try finishPrune() } catch {
+            warnings.append("The prune is recorded but removing its files failed (the next write finishes it): \(error)")
+        }
         return PruneResult(throughSequence: cut.through, throughTime: checkpoint.timestamp, segments: segments, bytes: bytes)
     }
 
@@ -81,8 +84,7 @@ extension LogbookStore {
         let checkpoint = Checkpoint(throughSequence: pruned.throughSequence, timestamp: pruned.throughTime, chain: chain)
         let stale: [UInt64]
         do { stale = try snapshots.sequences().filter { $0 < pruned.throughSequence } } catch { throw Self.wrap(error) }
-        let onDisk = try? options.io.readCheckpoint(StorePaths(root: path))
-        guard reader.firstSequence <= pruned.throughSequence || !stale.isEmpty || onDisk != checkpoint else { return false }
+        guard reader.firstSequence <= pruned.throughSequence || !stale.isEmpty || reader.checkpoint != checkpoint else { return false }
         do {
             _ = try log.prune(to: checkpoint)
             for s in stale { try snapshots.remove(sequence: s) }

@@ -218,7 +218,6 @@ extension LogbookStore {
 
     func append(_ events: [Event], _ context: WriteContext) throws(LogbookError) {
         if let reason = context.reason { try Validate.text(reason, "reason") }
-        try Validate.name(context.actor, "actor")
         try append(events, actor: context.actor, reason: context.reason, time: context.time)
     }
 }

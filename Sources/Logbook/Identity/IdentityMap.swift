@@ -36,7 +36,7 @@ package struct IdentityMap: Sendable {
         do { try io.makeDirectoryDurably(dir, in: StorePaths(root: root).root) } catch {
             throw LogbookError(.failure, "Creating '\(dir)' failed: \(error)")
         }
-        do { try io.writeFileAtomically(key, to: dir + "/key", directory: dir) } catch { throw LogbookError(error) }
+        do { try io.writeAtomically(key, to: dir + "/key", directory: dir) } catch { throw LogbookError(error) }
     }
 
     /// The map of the store at `root`, or nil when it does not record pseudonyms.
@@ -50,7 +50,9 @@ package struct IdentityMap: Sendable {
             k = try io.readWholeFile(dir + "/key")
             text = try io.readWholeFile(dir + "/names") ?? []
         } catch { throw LogbookError(error) }
-        guard let key = k ?? (writable ? nil : []), key.count == 32 || !writable else {
+        // A reader only shows names; a writer needs the key to make pseudonyms.
+        let key = k ?? []
+        if writable && key.count != 32 {
             throw LogbookError(.integrity, "The pseudonym key '\(dir)/key' is missing or damaged: restore it from a backup "
                                + "(without it no actor can be recorded)")
         }
@@ -119,7 +121,7 @@ package struct IdentityMap: Sendable {
     mutating func save(io: FileIO) throws(LogbookError) {
         var text = ""
         for e in entries { text += "\(e.pseudonym)\t\(e.salt)\t\(e.name)\n" }
-        do { try io.writeFileAtomically(Array(text.utf8), to: directory + "/names", directory: directory) } catch {
+        do { try io.writeAtomically(Array(text.utf8), to: directory + "/names", directory: directory) } catch {
             throw LogbookError(error)
         }
         isDirty = false

@@ -56,7 +56,10 @@ extension LogbookStore {
         }
         // Recorded first, then destroyed: a crash in between leaves a recorded erasure that the next writer finishes.
         try append([.identityErased(pseudonym: pseudonym)], context)
-        try finishErasures()
+        // Recorded and acknowledged: output already hides the name; the next writer rewrites the map if this fails.
+        do { try finishErasures() } catch {
+            warnings.append("The erasure is recorded but rewriting the pseudonym map failed (the next write finishes it): \(error)")
+        }
         return pseudonym
     }
 

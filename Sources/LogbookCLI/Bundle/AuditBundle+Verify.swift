@@ -49,7 +49,7 @@ extension AuditBundle {
             throw LogbookError(.integrity, "manifest.json is not JSON: \(error)")
         }
         let reader: LogReader
-        do { reader = try LogReader(at: directory, io: io) } catch { throw LogbookError.wrapping(error) }
+        do { reader = try LogReader(at: directory, io: io) } catch { throw LogbookStore.wrap(error) }
         let report = try LogbookStore.verifyLog(reader, upTo: digest)
         guard UInt64(exactly: firstSequence) == report.firstSequence else {
             throw LogbookError(.integrity, "The log starts at sequence \(report.firstSequence) but manifest.json says "
@@ -87,7 +87,7 @@ extension AuditBundle {
                 }
                 checkedSnapshots += 1
             }
-        } catch { throw LogbookError.wrapping(error) }
+        } catch { throw LogbookStore.wrap(error) }
         guard manifestDigest == report.digest else {
             throw LogbookError(.integrity, "The log ends at \(report.digest.sequence):\(report.digest.chain.hex.prefix(16))… "
                                + "but manifest.json's digest is \(manifestDigest.sequence):\(manifestDigest.chain.hex.prefix(16))…: "

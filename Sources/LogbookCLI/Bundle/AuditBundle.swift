@@ -24,14 +24,14 @@ enum AuditBundle {
         do {
             reader = try LogReader(at: storePath, io: io)
             copied = try reader.copyLog(into: directory)
-        } catch { throw LogbookError.wrapping(error) }
+        } catch { throw LogbookStore.wrap(error) }
         var files = copied.files
-        let checkpoint = try? io.readCheckpoint(StorePaths(root: storePath))
+        let checkpoint = reader.checkpoint
         let readme = Array(readmeText(digest: copied.end.digest, time: copied.end.lastTimestamp,
                                       first: reader.firstSequence).utf8)
         let script = Array(VerifierScript.source.utf8)
         for (name, bytes) in [("README.md", readme), ("verify.py", script)] {
-            do { try io.writeFileAtomically(bytes, to: directory + "/" + name, directory: directory) } catch { throw LogbookError(error) }
+            do { try io.writeAtomically(bytes, to: directory + "/" + name, directory: directory) } catch { throw LogbookError(error) }
             files.append(CopiedFile(path: name, bytes: Int64(bytes.count), sha256: SHA256.hash(bytes)))
         }
         let manifest = JSON.object([
@@ -52,7 +52,7 @@ enum AuditBundle {
         ])
         // The manifest last: a bundle without one is visibly incomplete.
         do {
-            try io.writeFileAtomically(Array((manifest.rendered() + "\n").utf8), to: StorePaths(root: directory).bundleManifest,
+            try io.writeAtomically(Array((manifest.rendered() + "\n").utf8), to: StorePaths(root: directory).bundleManifest,
                                        directory: directory)
         } catch { throw LogbookError(error) }
         return Exported(digest: copied.end.digest, time: copied.end.lastTimestamp, firstSequence: reader.firstSequence,
@@ -123,14 +123,5 @@ enum AuditBundle {
         from pseudonyms to names stays with the store and is not part of the bundle.
 
         """
-    }
-}
-
-extension LogbookError {
-    /// Any error of the lower layers as a command-line error.
-    static func wrapping(_ error: any Error) -> LogbookError {
-        if let e = error as? LogbookError { return e }
-        if let e = error as? StorageError { return LogbookError(e) }
-        return LogbookError(.failure, "\(error)")
     }
 }

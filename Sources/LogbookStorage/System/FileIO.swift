@@ -97,6 +97,13 @@ package struct FileIO: Sendable {
     }
 
     /// Whether `path` is a directory (a symbolic link is not).
+    /// The size of a file, or nil when it cannot be opened.
+    package func sizeOfFile(_ path: String) -> Int? {
+        guard let file = try? open(path, writable: false) else { return nil }
+        defer { file.close() }
+        return try? file.size()
+    }
+
     package func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
