@@ -23,11 +23,20 @@ package final class FaultInjector: Sendable {
         var trace: [SystemCall] = []
         var faults: [Int: InjectedFault] = [:]
         var kinds: [SystemCall: InjectedFault] = [:]
+        var powerCut: Int?
     }
     private let state = Mutex(State())
+    /// The power-loss layer, when the test simulates power loss: told of every sync, unlink and rename.
+    package let powerLoss: PowerLossSimulator?
 
-    /// Makes an injector with no faults planned.
-    package init() {}
+    /// Makes an injector with no faults planned, optionally keeping a power-loss model of a tree.
+    package init(powerLoss: PowerLossSimulator? = nil) { self.powerLoss = powerLoss }
+
+    /// The power goes off at the `index`-th call counted from now on: that call and every later one fail with
+    /// `EIO` and do nothing, as on a machine that has stopped.
+    package func cutPower(atCall index: Int) {
+        state.withLock { $0.powerCut = index }
+    }
 
     /// Injects `fault` at the `index`-th fallible call (1-based) counted from now on.
     package func inject(_ fault: InjectedFault, atCall index: Int) {
@@ -55,6 +64,7 @@ package final class FaultInjector: Sendable {
         state.withLock { s in
             s.count += 1
             s.trace.append(call)
+            if let cut = s.powerCut, s.count >= cut { return .fail(.ioError) }
             if let fault = s.faults.removeValue(forKey: s.count) { return fault }
             return s.kinds[call]
         }

@@ -62,6 +62,7 @@ package struct FileIO: Sendable {
         defer { _ = SystemCalls.close(fd) }
         try check(.sync)
         _ = try Self.retrying { fsync(fd) }
+        faults?.powerLoss?.directorySynced(path)
     }
 
     /// Creates a directory (mode 0700) unless it exists; refuses a symbolic link in its place.
@@ -81,12 +82,14 @@ package struct FileIO: Sendable {
     /// Renames `from` to `to` atomically (replacing `to`). The caller syncs the directory afterwards.
     package func rename(_ from: String, to: String) throws(Errno) {
         try check(.rename)
+        faults?.powerLoss?.willReplace(to)
         _ = try Self.retrying { SystemCalls.rename(from, to) }
     }
 
     /// Removes a file. The caller syncs the directory afterwards.
     package func unlink(_ path: String) throws(Errno) {
         try check(.unlink)
+        faults?.powerLoss?.willReplace(path)
         _ = try Self.retrying { SystemCalls.unlink(path) }
     }
 
@@ -257,12 +260,14 @@ package final class SystemFile {
     package func synchronizeData() throws(Errno) {
         try io.check(.sync)
         _ = try FileIO.retrying { fdatasync(descriptor) }
+        io.faults?.powerLoss?.fileSynced(descriptor)
     }
 
     /// Flushes the file's data and all its metadata. The corresponding C function is `fsync`.
     package func synchronize() throws(Errno) {
         try io.check(.sync)
         _ = try FileIO.retrying { fsync(descriptor) }
+        io.faults?.powerLoss?.fileSynced(descriptor)
     }
 
     /// Cuts or extends the file to `size` bytes. The corresponding C function is `ftruncate`.
