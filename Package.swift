@@ -27,9 +27,11 @@ let package = Package(
         .executableTarget(name: "logbook-bench", dependencies: ["LogbookStorage", "Logbook", "LogbookEvents"]),
         // Child process for crash tests (kill -9 loops); not installed, not part of the product.
         .executableTarget(name: "logbook-testtool", dependencies: ["LogbookStorage"]),
+        // Fuzz targets (libFuzzer in a `-sanitize=fuzzer` build, a corpus runner otherwise); not part of the product.
+        .executableTarget(name: "logbook-fuzz", dependencies: ["LogbookCLI", "Logbook", "LogbookStorage", "LogbookEvents"]),
         .target(name: "LogbookTestSupport", dependencies: ["LogbookStorage"], path: "Tests/LogbookTestSupport"),
         .testTarget(name: "LogbookTests", dependencies: ["Logbook", "LogbookEvents", "LogbookStorage", "LogbookStats", "LogbookTestSupport"]),
-        .testTarget(name: "LogbookCLITests", dependencies: ["LogbookCLI", "Logbook", "LogbookTestSupport", "logbook"]),
+        .testTarget(name: "LogbookCLITests", dependencies: ["LogbookCLI", "Logbook", "LogbookTestSupport", "logbook", "logbook-fuzz"]),
         .testTarget(name: "LogbookStatsTests", dependencies: ["LogbookStats", "LogbookStorage", "LogbookTestSupport"]),
         .testTarget(name: "LogbookEventsTests", dependencies: ["LogbookEvents", "LogbookTestSupport"]),
         .testTarget(name: "LogbookStorageTests", dependencies: ["LogbookStorage", "LogbookTestSupport", "logbook-testtool"]),
