@@ -112,23 +112,30 @@ extension LogbookStore {
     /// Logs params, metrics and tags to a run, as one batch. A param already set to another value is refused.
     public func logToRun(_ id: String, params: [KeyValue] = [], metrics: [MetricSeries] = [], tags: [KeyValue] = [],
                          _ context: WriteContext) throws(LogbookError) {
-        let r = try requireLiveRun(id)
         guard !params.isEmpty || !metrics.isEmpty || !tags.isEmpty else {
+            _ = try requireLiveRun(id)
             throw LogbookError.usage("Nothing to log: give --param, --metric or --tag")
         }
         var newParams: [KeyValue] = []
-        for p in params {
-            try Validate.name(p.key, "param key", limit: 250)
-            try Validate.text(p.value, "param value", limit: 6000)
-            let existing = r.param(p.key) ?? newParams.first(where: { $0.key == p.key })?.value
-            if let existing {
-                guard existing == p.value else {
-                    throw LogbookError.refused("Param '\(p.key)' of run '\(id)' is already '\(existing)'; params cannot change "
-                                               + "(log a new run, or use a tag)")
+        let ordinal: Int
+        // The copy of the run ends with this scope: alive during the append, it would share the run's arrays with
+        // the state and make every append copy them (quadratic over a long ingest).
+        do {
+            let r = try requireLiveRun(id)
+            ordinal = r.ordinal
+            for p in params {
+                try Validate.name(p.key, "param key", limit: 250)
+                try Validate.text(p.value, "param value", limit: 6000)
+                let existing = r.param(p.key) ?? newParams.first(where: { $0.key == p.key })?.value
+                if let existing {
+                    guard existing == p.value else {
+                        throw LogbookError.refused("Param '\(p.key)' of run '\(id)' is already '\(existing)'; params cannot change "
+                                                   + "(log a new run, or use a tag)")
+                    }
+                    continue
                 }
-                continue
+                newParams.append(p)
             }
-            newParams.append(p)
         }
         for s in metrics {
             try Validate.name(s.key, "metric key", limit: 250)
@@ -138,10 +145,10 @@ extension LogbookStore {
         }
         for t in tags { try Validate.name(t.key, "tag key", limit: 250); try Validate.text(t.value, "tag value") }
         var events: [Event] = []
-        if !newParams.isEmpty { events.append(.paramsLogged(run: r.ordinal, params: newParams)) }
+        if !newParams.isEmpty { events.append(.paramsLogged(run: ordinal, params: newParams)) }
         let points = metrics.filter { !$0.points.isEmpty }
-        if !points.isEmpty { events.append(.metricsLogged(run: r.ordinal, series: points)) }
-        if !tags.isEmpty { events.append(.tagsSet(run: r.ordinal, tags: tags)) }
+        if !points.isEmpty { events.append(.metricsLogged(run: ordinal, series: points)) }
+        if !tags.isEmpty { events.append(.tagsSet(run: ordinal, tags: tags)) }
         guard !events.isEmpty else { return } // every param was already set to the same value: nothing new
         try append(events, context)
     }
