@@ -153,13 +153,20 @@ final class CLISession: @unchecked Sendable {
 final class Counter: @unchecked Sendable {
     // @unchecked: guarded by the lock.
     private let lock = NSLock()
-    private var value = 0
+    private var count = 0
 
     func next() -> Int {
         lock.lock()
         defer { lock.unlock() }
-        value += 1
-        return value
+        count += 1
+        return count
+    }
+
+    /// The current count.
+    var value: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return count
     }
 }
 
