@@ -232,6 +232,13 @@ struct MachineInfo {
         return info
     }
 
+    /// This process's resident memory now (from /proc/self/statm, in 4 KiB pages), in MiB.
+    static func residentMegabytes() -> Double {
+        let fields = readProcFile("/proc/self/statm")?.split(separator: " ") ?? []
+        guard fields.count > 1, let pages = Double(fields[1]) else { return 0 }
+        return pages * 4096 / 1_048_576
+    }
+
     /// /proc files report size 0: read until end of file.
     private static func readProcFile(_ path: String) -> String? {
         guard let file = try? FileIO().open(path, writable: false) else { return nil }
