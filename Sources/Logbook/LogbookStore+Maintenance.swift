@@ -132,7 +132,9 @@ extension LogbookStore {
         guard report.removedBytes > 0, let savedTo = report.savedTo else { return report }
         let store = try LogbookStore(at: path, writable: true, options: options)
         var ctx = context
-        ctx.time = nil // the cut happens now, whatever time the removed records had
+        // The cut happens now: at LOGBOOK_NOW when it is set (as every write), else the clock; never before the
+        // newest kept record, as the cut is made already and its record must not be refused.
+        ctx.time = context.time.map { max($0, store.state.lastTimestamp) }
         try store.append([.storeRepaired(truncatedAfter: sequence, removedBytes: Int64(report.removedBytes), savedTo: savedTo)],
                          ctx)
         try store.close()

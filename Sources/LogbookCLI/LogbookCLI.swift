@@ -148,7 +148,8 @@ final class Invocation {
         let actorOption = command.option("--actor") == nil ? arguments.value("--actor") : nil
         let actor = actorOption ?? environment["LOGBOOK_ACTOR"] ?? environment["USER"] ?? "unknown"
         context = WriteContext(actor: actor, reason: arguments.value("--reason"))
-        if command.access == .write {
+        // `repair` is a write too: it records the cut.
+        if command.access == .write || command.name == "repair" {
             if let now = environment["LOGBOOK_NOW"] {
                 guard let t = Timestamp.parse(now) else {
                     throw LogbookError(.usage, "LOGBOOK_NOW '\(now)' is not an ISO-8601 time (e.g. 2026-03-01T14:00:00Z); fix or unset it")

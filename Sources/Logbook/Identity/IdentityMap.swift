@@ -42,8 +42,14 @@ package struct IdentityMap: Sendable {
     /// The map of the store at `root`, or nil when it does not record pseudonyms.
     /// - Throws: `.integrity` when the map is unreadable, or (for a writer, who would need it) the key is missing.
     static func load(store root: String, io: FileIO, writable: Bool) throws(LogbookError) -> IdentityMap? {
-        guard isEnabled(store: root, io: io) else { return nil }
         let dir = directory(ofStore: root)
+        // A symbolic link (or a file) in place of identity/ is never followed, nor taken for a store without
+        // pseudonyms: names would then go into the log.
+        if io.exists(dir) && !io.isDirectory(dir) {
+            throw LogbookError(.integrity, "'\(dir)' is not a directory (a symbolic link?); the pseudonym map is never read "
+                               + "through a link: put the store's own identity/ directory back (from a backup)")
+        }
+        guard isEnabled(store: root, io: io) else { return nil }
         let k: [UInt8]?
         let text: [UInt8]
         do {
