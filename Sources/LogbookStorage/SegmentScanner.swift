@@ -207,15 +207,32 @@ package final class SegmentScanner {
         }
     }
 
-    /// Whether any whole, CRC-valid frame with a sequence number of at least `minimumSequence` starts in
-    /// `(from, end)`: used to tell a torn tail (nothing valid after the damage) from damage in the middle.
-    package func hasValidFrame(in file: SystemFile, after from: Int, to end: Int, minimumSequence: UInt64) throws -> Bool {
-        guard end - from > LogFormat.frameHeaderSize else { return false }
+    /// What follows damage found at `damage` in a batch that began at `batchStart`.
+    package enum AfterDamage: Equatable {
+        /// No whole, CRC-valid frame: the tail of an interrupted write.
+        case nothing
+        /// Valid frames of the damaged batch only, and the damage holds zero-filled 4 KiB pages: a write torn by a
+        /// power loss (some of its pages reached the disk, others did not). Nothing of it was acknowledged.
+        case tornWrite
+        /// Valid frames that cannot belong to one torn write: damage in the middle of the log.
+        case validRecords
+    }
+
+    /// Classifies what follows damage at offset `damage` (in the batch that began at `batchStart`) up to `end`.
+    ///
+    /// A power loss can keep any subset of the pages of a write that was not yet synced; pages that did not reach
+    /// the disk read back as zeros. Such a tear may leave valid frames of the same batch after the damage. It is
+    /// told from real damage by two facts: every valid frame after the damage belongs to one batch (none follows a
+    /// commit frame), and the damage itself is zero-filled to a page boundary (bit rot is not page-shaped).
+    package func classify(in file: SystemFile, batchStart: Int, damage: Int, to end: Int,
+                          minimumSequence: UInt64) throws -> AfterDamage {
+        guard end - damage > LogFormat.frameHeaderSize else { return .nothing }
         let tail: [UInt8]
-        do { tail = try file.read(count: end - from, at: from) } catch {
-            throw StorageError(.io, "Reading the log failed", path: file.path, offset: from, errno: error)
+        do { tail = try file.read(count: end - damage, at: damage) } catch {
+            throw StorageError(.io, "Reading the log failed", path: file.path, offset: damage, errno: error)
         }
         return tail.withUnsafeBytes { b in
+            var frames: [(start: Int, end: Int, commit: Bool)] = []
             var q = 1
             while q + LogFormat.frameHeaderSize <= b.count {
                 let length = Int(b.u32(q))
@@ -223,12 +240,30 @@ package final class SegmentScanner {
                     let s = b.u64(q + 8)
                     if s >= minimumSequence && s - minimumSequence < 1 << 40,
                        CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[(q + 8)..<(q + length)])) == b.u32(q + 4) {
-                        return true
+                        frames.append((q, q + length, b[q + 26] & LogFormat.commitFlag != 0))
                     }
                 }
                 q += 1
             }
-            return false
+            guard !frames.isEmpty else { return .nothing }
+            // One batch: nothing valid starts after the first commit frame ends.
+            if let commit = frames.first(where: \.commit), frames.contains(where: { $0.start >= commit.end }) {
+                return .validRecords
+            }
+            // Page-shaped: the damaged frame is zero from its start to its page's end, or a whole page between the
+            // damage and the first valid frame after it is zero.
+            let page = 4096
+            func isZero(_ from: Int, _ to: Int) -> Bool {
+                from < to && b[from..<to].allSatisfy { $0 == 0 }
+            }
+            let firstPageEnd = ((damage / page) + 1) * page - damage
+            if isZero(0, min(firstPageEnd, frames[0].start)) { return .tornWrite }
+            var pageStart = firstPageEnd
+            while pageStart + page <= frames[0].start {
+                if isZero(pageStart, pageStart + page) { return .tornWrite }
+                pageStart += page
+            }
+            return .validRecords
         }
     }
 }

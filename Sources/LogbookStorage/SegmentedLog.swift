@@ -121,11 +121,16 @@ package final class SegmentedLog {
         case .clean:
             break
         case .incomplete, .damaged:
-            if case .damaged(let offset, let sequence, let reason) = outcome.stop,
-               try scanner.hasValidFrame(in: file, after: offset, to: size, minimumSequence: sequence) {
-                throw StorageError(.corrupted, "Damaged record (\(reason)) followed by valid records; the log was not "
-                                   + "changed. Inspect it, then cut it explicitly with a repair after sequence \(sequence - 1)",
-                                   path: last.path, offset: offset, sequence: sequence)
+            var torn = false
+            if case .damaged(let offset, let sequence, let reason) = outcome.stop {
+                switch try scanner.classify(in: file, batchStart: end, damage: offset, to: size, minimumSequence: sequence) {
+                case .nothing: break
+                case .tornWrite: torn = true
+                case .validRecords:
+                    throw StorageError(.corrupted, "Damaged record (\(reason)) followed by valid records; the log was not "
+                                       + "changed. Inspect it, then cut it explicitly with a repair after sequence \(sequence - 1)",
+                                       path: last.path, offset: offset, sequence: sequence)
+                }
             }
             do {
                 try file.truncate(to: end)
@@ -135,7 +140,8 @@ package final class SegmentedLog {
             }
             report.truncatedBytes = size - end
             report.warnings.append("Cut a torn tail of \(size - end) byte(s) at offset \(end) of '\(last.path)' "
-                                   + "(an interrupted write; the last whole record is sequence \(outcome.nextSequence - 1))")
+                                   + "(an interrupted write\(torn ? " torn by a power loss: some of its pages never reached the disk" : ""); "
+                                   + "the last whole record is sequence \(outcome.nextSequence - 1))")
         }
         end = max(end, LogFormat.segmentHeaderSize)
         let log = SegmentedLog(paths: paths, configuration: configuration, lock: lock, segments: segments,

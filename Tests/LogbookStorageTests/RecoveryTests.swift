@@ -26,6 +26,39 @@ private func fileName(_ path: String) -> String { String(path.split(separator: "
 
 @Suite("Recovery: torn tails are cut, all other damage stops the open")
 struct RecoveryTests {
+    @Test("a multi-page last batch torn by a power loss (zero pages, valid frames after) is cut; the same zeros before a later batch, or a flipped byte, stop the open")
+    func tornMultiPageWrite() throws {
+        let dir = TemporaryDirectory()
+        for (name, sizes, edit, opens) in [("torn", [1, 300], "zero", true), ("later", [1, 300, 2], "zero", false),
+                                           ("flip", [1, 300], "flip", false)] {
+            let source = try makeStore(dir, sizes: sizes)
+            let segment = LogFixtures.segmentPaths(source)[0]
+            var bytes = readFile(segment)
+            let frames = LogFixtures.frames(bytes)
+            let start = frames[1].offset          // the second batch
+            #expect(bytes.count - start > 3 * 4096, "the second batch spans several pages")
+            if edit == "zero" {
+                // Its first page never reached the disk: zeros from its start to the end of the page after.
+                let end = (start / 4096 + 2) * 4096
+                for k in start..<end { bytes[k] = 0 }
+            } else {
+                bytes[start + 40] ^= 0x10
+            }
+            let root = storeWith(dir, name, segments: [(fileName(segment), bytes)])
+            if opens {
+                let log = try SegmentedLog.open(at: root)
+                #expect(log.lastSequence == 1)
+                #expect(log.recovery.warnings.contains { $0.contains("torn by a power loss") }, "\(log.recovery.warnings)")
+                try log.close()
+            } else {
+                let error = #expect(throws: StorageError.self, "\(name)") { _ = try SegmentedLog.open(at: root) }
+                #expect(error?.code == .corrupted, "\(name)")
+                #expect(readFile(root + "/log/" + fileName(segment)) == bytes, "\(name): the log was changed")
+            }
+            try FileManager.default.removeItem(atPath: source)
+        }
+    }
+
     @Test("truncating a log at every byte offset recovers exactly the whole records before the cut, and later appends survive")
     func truncateAtEveryOffset() throws {
         let dir = TemporaryDirectory()

@@ -114,24 +114,66 @@ package final class PowerLossSimulator: Sendable {
     }
 
     /// Replaces everything under the root with the durable state: what the disk holds after the power comes back.
-    package func restoreDurableState() throws(Errno) {
+    ///
+    /// With `tearSeed`, a file that grew since its last sync also keeps a random subset (drawn from the seed) of
+    /// the 4 KiB pages it grew by, the others reading back as zeros: a write torn by the power loss, as file
+    /// systems that persist a file's size before its data can leave it.
+    package func restoreDurableState(tearSeed: UInt64? = nil) throws(Errno) {
+        var current: [Int: [UInt8]] = [:]
+        if tearSeed != nil { try readCurrent(root, into: &current) }
         try removeContents(of: root)
-        try rebuild(root)
+        var random = tearSeed ?? 0
+        try rebuild(root) { id, durable in
+            guard tearSeed != nil, let now = current[id], now.count > durable.count, now.starts(with: durable) else {
+                return durable
+            }
+            var torn = durable + [UInt8](repeating: 0, count: now.count - durable.count)
+            let page = 4096
+            var k = durable.count / page
+            while k * page < now.count {
+                // SplitMix64: keep the page or not.
+                random &+= 0x9E37_79B9_7F4A_7C15
+                var z = random
+                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+                if (z ^ (z >> 31)) & 1 == 1 {
+                    let from = max(k * page, durable.count), to = min((k + 1) * page, now.count)
+                    torn.replaceSubrange(from..<to, with: now[from..<to])
+                }
+                k += 1
+            }
+            return torn
+        }
     }
 
-    private func rebuild(_ directory: String) throws(Errno) {
+    /// The current bytes of every file under `directory` whose file id is known.
+    private func readCurrent(_ directory: String, into current: inout [Int: [UInt8]]) throws(Errno) {
+        for name in try FileIO().listDirectory(directory) {
+            let path = directory + "/" + name
+            var st = stat()
+            guard lstat(path, &st) == 0 else { continue }
+            if (st.st_mode & S_IFMT) == S_IFDIR { try readCurrent(path, into: &current); continue }
+            guard (st.st_mode & S_IFMT) == S_IFREG, let id = state.withLock({ $0.idOfInode[UInt64(st.st_ino)] }) else { continue }
+            let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+            guard fd >= 0 else { throw Errno.current }
+            defer { close(fd) }
+            current[id] = try Self.readAll(fd, size: Int(st.st_size))
+        }
+    }
+
+    private func rebuild(_ directory: String, _ bytesOf: (Int, [UInt8]) -> [UInt8]) throws(Errno) {
         let (entries, content) = state.withLock { s in (s.entries[directory] ?? [:], s.content) }
         for (name, entry) in entries.sorted(by: { $0.key < $1.key }) {
             let path = directory + "/" + name
             switch entry {
             case .directory:
                 if mkdir(path, FileIO.directoryMode) != 0 { throw Errno.current }
-                try rebuild(path)
+                try rebuild(path, bytesOf)
             case .file(let id):
                 let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, FileIO.fileMode)
                 guard fd >= 0 else { throw Errno.current }
                 defer { close(fd) }
-                let bytes = content[id] ?? []
+                let bytes = bytesOf(id, content[id] ?? [])
                 let written = bytes.withUnsafeBytes { b in b.isEmpty ? 0 : write(fd, b.baseAddress!, b.count) }
                 if written != bytes.count { throw Errno.current }
             }
