@@ -4,8 +4,9 @@ import LogbookStorage
 
 /// `logbook-bench soak`: a million commands through the library, each its own durable write, with automatic
 /// snapshots; every tenth of the way the store is closed and reopened. It reports the resident memory and the open
-/// time at each tenth: memory should follow the state's size (no leak), and the open time stays bounded because
-/// an open reads the newest snapshot and replays at most a snapshot interval of events.
+/// time at each tenth, with the state's encoded size: memory should follow the state (no leak), and the open time
+/// stays bounded by the state's size, not the history's length, because an open reads the newest snapshot and
+/// replays at most a snapshot interval of events.
 struct SoakBenchmark {
     let commands: Int
     let directory: ScratchDirectory
@@ -41,7 +42,7 @@ struct SoakBenchmark {
         try store.startABTest("t", ctx)
 
         let tenth = max(1, commands / 10)
-        var rss: [Double] = [], open: [Double] = []
+        var rss: [Double] = [], open: [Double] = [], stateMB: [Double] = []
         var watch = Stopwatch()
         var writing = 0.0
         for i in 0..<commands {
@@ -54,8 +55,9 @@ struct SoakBenchmark {
                 store = try LogbookStore(at: root, writable: true)
                 open.append(openWatch.elapsedSeconds * 1000)
                 rss.append(MachineInfo.residentMegabytes())
+                stateMB.append(Double(StateCodec.encode(store.state).count) / 1_048_576)
                 progress("\(i + 1) commands: RSS \(formatNumber(rss.last!, decimals: 1)) MiB, open \(formatNumber(open.last!, decimals: 1)) ms, "
-                         + "\(store.state.lastSequence) events")
+                         + "\(store.state.lastSequence) events, state \(formatNumber(stateMB.last!, decimals: 1)) MiB encoded")
                 watch = Stopwatch()
             }
         }
@@ -67,6 +69,8 @@ struct SoakBenchmark {
             Metric(key: "soak_rss_mb_first_tenth", value: rss.first ?? 0, decimals: 1, unit: "MiB"),
             Metric(key: "soak_rss_mb_end", value: rss.last ?? 0, decimals: 1, unit: "MiB"),
             Metric(key: "soak_rss_mb_max", value: rss.max() ?? 0, decimals: 1, unit: "MiB"),
+            Metric(key: "soak_state_mb_first_tenth", value: stateMB.first ?? 0, decimals: 1, unit: "MiB"),
+            Metric(key: "soak_state_mb_end", value: stateMB.last ?? 0, decimals: 1, unit: "MiB"),
             Metric(key: "soak_open_ms_first_tenth", value: open.first ?? 0, decimals: 1, unit: "ms"),
             Metric(key: "soak_open_ms_end", value: open.last ?? 0, decimals: 1, unit: "ms"),
             Metric(key: "soak_open_ms_max", value: open.max() ?? 0, decimals: 1, unit: "ms"),
