@@ -39,8 +39,15 @@ package struct StorageError: Error, Sendable, CustomStringConvertible, Equatable
     /// Makes an error.
     package init(_ code: Code, _ message: String, path: String? = nil, offset: Int? = nil,
                  sequence: UInt64? = nil, errno: Errno? = nil) {
-        self.code = code
-        self.message = message
+        // O_NOFOLLOW met a symbolic link where the store keeps a file: that is damage (or tampering), not an I/O
+        // failure, and the message says why nothing was read through it.
+        if errno == .tooManySymbolicLinks && code == .io {
+            self.code = .corrupted
+            self.message = message + " (it is a symbolic link; Logbook never follows links inside a store)"
+        } else {
+            self.code = code
+            self.message = message
+        }
         self.path = path
         self.offset = offset
         self.sequence = sequence
