@@ -343,18 +343,13 @@ func runChildProbe(_ arguments: ArraySlice<String>) -> Int32 {
 }
 
 func runReference(_ arguments: ArraySlice<String>) -> Int32 {
-    var rest = arguments
+    let (value, passed) = extractOption("--scale", from: arguments)
     var scale = 1.0
-    var passed: [String] = []
-    while let a = rest.popFirst() {
-        if a == "--scale" {
-            guard let v = rest.popFirst(), let s = Double(v), s > 0, s <= 100 else { usageError("--scale needs a number in (0, 100]") }
-            scale = s
-        } else {
-            passed.append(a)
-        }
+    if let value {
+        guard let s = Double(value), s > 0, s <= 100 else { usageError("--scale needs a number in (0, 100]") }
+        scale = s
     }
-    let options = parse(passed[...])
+    let options = parse(passed)
     return runSuite(options) { scratch, progress in
         try ReferenceBenchmarks(scale: scale, directory: scratch, progress: progress).run()
     }

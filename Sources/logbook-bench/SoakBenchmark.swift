@@ -81,20 +81,13 @@ struct SoakBenchmark {
 }
 
 func runSoak(_ arguments: ArraySlice<String>) -> Int32 {
-    var rest = arguments
+    let (value, passed) = extractOption("--commands", from: arguments)
     var commands = 1_000_000
-    var passed: [String] = []
-    while let a = rest.popFirst() {
-        if a == "--commands" {
-            guard let v = rest.popFirst(), let n = Int(v), n >= 10, n <= 100_000_000 else {
-                usageError("--commands needs a number from 10 to 100000000")
-            }
-            commands = n
-        } else {
-            passed.append(a)
-        }
+    if let value {
+        guard let n = Int(value), n >= 10, n <= 100_000_000 else { usageError("--commands needs a number from 10 to 100000000") }
+        commands = n
     }
-    return runSuite(parse(passed[...])) { scratch, progress in
+    return runSuite(parse(passed)) { scratch, progress in
         try SoakBenchmark(commands: commands, directory: scratch, progress: progress).run()
     }
 }

@@ -77,6 +77,22 @@ func parse(_ arguments: ArraySlice<String>) -> Options {
     return options
 }
 
+/// Takes `name VALUE` out of `arguments`: the value (nil when the option is absent) and the other arguments.
+func extractOption(_ name: String, from arguments: ArraySlice<String>) -> (value: String?, rest: ArraySlice<String>) {
+    var rest = arguments
+    var value: String?
+    var passed: [String] = []
+    while let a = rest.popFirst() {
+        if a == name {
+            guard let v = rest.popFirst() else { usageError("\(name) needs a value") }
+            value = v
+        } else {
+            passed.append(a)
+        }
+    }
+    return (value, passed[...])
+}
+
 /// The human table: metric, value, unit, target, verdict; columns aligned.
 func table(_ metrics: [Metric], machine: MachineInfo) -> String {
     var rows: [[String]] = [["metric", "value", "unit", "target", ""]]

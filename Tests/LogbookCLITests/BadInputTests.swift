@@ -688,36 +688,5 @@ extension CLIResult {
 
 /// Runs `logbook args...` with a file's raw bytes (which may be invalid UTF-8) as standard input.
 func runWithInputFile(_ args: [String], environment: [String: String], input: String, scratch: TemporaryDirectory) -> CLIResult {
-    let n = CLISession.counter.next()
-    let outPath = scratch.appending(".raw-out-\(n)"), errPath = scratch.appending(".raw-err-\(n)")
-    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-    defer {
-        try? FileManager.default.removeItem(atPath: outPath)
-        try? FileManager.default.removeItem(atPath: errPath)
-    }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: logbookExecutable)
-    process.arguments = args
-    process.environment = environment
-    process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
-    guard let out = FileHandle(forWritingAtPath: outPath), let err = FileHandle(forWritingAtPath: errPath),
-          let stdin = FileHandle(forReadingAtPath: input) else {
-        Issue.record("cannot open the files of a run with \(input) as standard input")
-        return CLIResult(status: -1, stdout: "", stderr: "")
-    }
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = stdin
-    do { try process.run() } catch {
-        Issue.record("cannot start \(logbookExecutable): \(error)")
-        return CLIResult(status: -1, stdout: "", stderr: "")
-    }
-    process.waitUntilExit()
-    try? out.close()
-    try? err.close()
-    try? stdin.close()
-    return CLIResult(status: process.terminationStatus,
-                     stdout: String(decoding: readFile(outPath), as: UTF8.self),
-                     stderr: String(decoding: readFile(errPath), as: UTF8.self))
+    CLISession.run(args, environment: environment, stdinFile: input, scratch: scratch)
 }

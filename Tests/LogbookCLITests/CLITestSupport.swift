@@ -105,8 +105,9 @@ final class CLISession: @unchecked Sendable {
 
     static let counter = Counter()
 
-    /// Runs the executable with exactly `environment`; output goes through files (no pipe deadlocks).
-    static func run(_ args: [String], environment: [String: String], stdin: String? = nil,
+    /// Runs the executable with exactly `environment`; output goes through files (no pipe deadlocks). Standard
+    /// input is `stdin`'s text, or the raw bytes of the file `stdinFile` (which may be invalid UTF-8), or empty.
+    static func run(_ args: [String], environment: [String: String], stdin: String? = nil, stdinFile: String? = nil,
                     scratch: TemporaryDirectory) -> CLIResult {
         let n = counter.next()
         let outPath = scratch.appending(".out-\(n)"), errPath = scratch.appending(".err-\(n)")
@@ -130,6 +131,12 @@ final class CLISession: @unchecked Sendable {
             _ = FileManager.default.createFile(atPath: p, contents: Data(stdin.utf8))
             process.standardInput = FileHandle(forReadingAtPath: p)
             inputPath = p
+        } else if let stdinFile {
+            guard let handle = FileHandle(forReadingAtPath: stdinFile) else {
+                Issue.record("cannot open \(stdinFile) as standard input")
+                return CLIResult(status: -1, stdout: "", stderr: "")
+            }
+            process.standardInput = handle
         } else {
             process.standardInput = FileHandle.nullDevice
         }
