@@ -215,7 +215,8 @@ final class Invocation {
         }
     }
 
-    static func storeExists(_ path: String) -> Bool { FileIO().isDirectory(StorePaths(root: path).log) }
+    /// Whether a store is there: its log directory, or anything in its place (which opening reports as damage).
+    static func storeExists(_ path: String) -> Bool { FileIO().exists(StorePaths(root: path).log) }
 
     func warn(_ warnings: [String]) {
         for w in warnings { console.err("Warning: \(w)\n") }

@@ -74,6 +74,11 @@ extension FileIO {
     }
 
     private func listSegmentsOnce(_ paths: StorePaths) throws(StorageError) -> (segments: [SegmentFile], temporary: [String]) {
+        // opendir follows a symbolic link: a linked log/ or archive/ is refused before anything is listed through it.
+        for directory in [paths.log, paths.archive] where exists(directory) && !isDirectory(directory) {
+            throw StorageError(.corrupted, "'\(directory)' is not a directory (a symbolic link or a file in its place); "
+                               + "Logbook never follows links inside a store", path: directory)
+        }
         let names: [String]
         do { names = try listDirectory(paths.log) } catch {
             if error == .noSuchFile { throw StorageError(.notFound, "No Logbook store here (no log directory)", path: paths.root) }
