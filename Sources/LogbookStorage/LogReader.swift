@@ -295,8 +295,7 @@ package final class LogReader {
                 throw StorageError(.corrupted, "Sealed segment ends inside a batch", path: segment.path, offset: offset,
                                    sequence: outcome.nextSequence)
             case .damaged(let offset, let seq, let reason):
-                let followed = try scanner.classify(in: file, batchStart: outcome.endOfLastBatch, damage: offset, to: size,
-                                                    minimumSequence: seq) == .validRecords
+                let followed = try scanner.classify(in: file, damage: offset, to: size, minimumSequence: seq) == .validRecords
                 if isNewest && !followed {
                     tailDamage = StorageError(.corrupted, "The newest segment ends with a damaged record (\(reason)) not "
                                               + "yet cut back", path: segment.path, offset: offset, sequence: seq)

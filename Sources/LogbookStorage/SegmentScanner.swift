@@ -207,7 +207,7 @@ package final class SegmentScanner {
         }
     }
 
-    /// What follows damage found at `damage` in a batch that began at `batchStart`.
+    /// What follows damage found inside the last batch of a segment.
     package enum AfterDamage: Equatable {
         /// No whole, CRC-valid frame: the tail of an interrupted write.
         case nothing
@@ -218,13 +218,13 @@ package final class SegmentScanner {
         case validRecords
     }
 
-    /// Classifies what follows damage at offset `damage` (in the batch that began at `batchStart`) up to `end`.
+    /// Classifies what follows damage at offset `damage` (inside the segment's last batch) up to `end`.
     ///
     /// A power loss can keep any subset of the pages of a write that was not yet synced; pages that did not reach
     /// the disk read back as zeros. Such a tear may leave valid frames of the same batch after the damage. It is
     /// told from real damage by two facts: every valid frame after the damage belongs to one batch (none follows a
     /// commit frame), and the damage itself is zero-filled to a page boundary (bit rot is not page-shaped).
-    package func classify(in file: SystemFile, batchStart: Int, damage: Int, to end: Int,
+    package func classify(in file: SystemFile, damage: Int, to end: Int,
                           minimumSequence: UInt64) throws -> AfterDamage {
         guard end - damage > LogFormat.frameHeaderSize else { return .nothing }
         let tail: [UInt8]

@@ -123,7 +123,7 @@ package final class SegmentedLog {
         case .incomplete, .damaged:
             var torn = false
             if case .damaged(let offset, let sequence, let reason) = outcome.stop {
-                switch try scanner.classify(in: file, batchStart: end, damage: offset, to: size, minimumSequence: sequence) {
+                switch try scanner.classify(in: file, damage: offset, to: size, minimumSequence: sequence) {
                 case .nothing: break
                 case .tornWrite: torn = true
                 case .validRecords:

@@ -54,11 +54,6 @@ package struct StorageError: Error, Sendable, CustomStringConvertible, Equatable
         self.errno = errno
     }
 
-    /// Wraps a failed system call on `path`.
-    static func io(_ e: Errno, _ what: String, path: String) -> StorageError {
-        StorageError(e == .noSpace ? .io : .io, "\(what) failed", path: path, errno: e)
-    }
-
     package var description: String {
         var parts: [String] = []
         if let path { parts.append("file '\(path)'") }

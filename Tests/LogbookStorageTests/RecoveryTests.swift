@@ -45,6 +45,16 @@ struct RecoveryTests {
                 bytes[start + 40] ^= 0x10
             }
             let root = storeWith(dir, name, segments: [(fileName(segment), bytes)])
+            // A reader before any writer: a torn write is an uncut tail (the whole records before it read); damage
+            // followed by a later batch is an error.
+            var read: [UInt64] = []
+            let readAll = { try LogReader(at: root).forEachRecord { read.append($0.sequence); return true } }
+            if opens {
+                try readAll()
+                #expect(read == [1], "\(name)")
+            } else {
+                #expect(throws: StorageError.self, "\(name)") { try readAll() }
+            }
             if opens {
                 let log = try SegmentedLog.open(at: root)
                 #expect(log.lastSequence == 1)
