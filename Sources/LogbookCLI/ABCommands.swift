@@ -72,7 +72,7 @@ enum ABCommands {
     }
 
     static func list(_ inv: Invocation) throws(LogbookError) -> Int32 {
-        let s = inv.state
+        let s = try inv.state
         var reports: [ABStatusReport] = []
         for t in s.abTests { reports.append(try inv.store.abStatus(t.name, in: inv.pastState)) }
         if inv.json {
@@ -205,7 +205,7 @@ enum ABCommands {
     }
 
     static func status(_ inv: Invocation) throws(LogbookError) -> Int32 {
-        let s = inv.state
+        let s = try inv.state
         let report = try inv.store.abStatus(inv.positional(0), in: inv.pastState)
         if inv.json {
             inv.printJSON(.object(Render.abStatus(report, s)))

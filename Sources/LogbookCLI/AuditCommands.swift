@@ -26,7 +26,7 @@ enum AuditCommands {
 
     /// Events as export lines (`--json`) or a table.
     static func printEvents(_ inv: Invocation, _ events: [EventEnvelope]) throws(LogbookError) {
-        let s = inv.state
+        let s = try inv.state
         if inv.json {
             for e in events { inv.line(External.exportLine(inv.shown(e), s).rendered()) }
             return
@@ -63,8 +63,9 @@ enum AuditCommands {
         let store = inv.store
         let d: LogDigest
         if let moment = inv.moment { d = try store.digest(at: moment) } else { d = try store.digest() }
+        let s = try inv.state
         let time: Int64? = d.sequence == 0 ? nil
-            : (d.sequence == inv.state.lastSequence ? inv.state.lastTimestamp : try store.state(at: .sequence(d.sequence)).lastTimestamp)
+            : (d.sequence == s.lastSequence ? s.lastTimestamp : try store.state(at: .sequence(d.sequence)).lastTimestamp)
         if inv.json {
             inv.printJSON(.object([JSONMember("seq", .int(Int64(d.sequence))), JSONMember("time", Render.time(time)),
                                    JSONMember("hash", .string(d.chain.hex))]))

@@ -51,7 +51,7 @@ enum ComplianceCommands {
     }
 
     static func retentionShow(_ inv: Invocation) throws(LogbookError) -> Int32 {
-        let s = inv.state
+        let s = try inv.state
         let pruned = s.pruned
         if inv.json {
             inv.printJSON(.object([

@@ -184,7 +184,6 @@ final class Invocation {
             let store = try LogbookStore(at: storePath, writable: false, options: storeOptions)
             opened = store
             warn(store.warnings)
-            if let moment { readState = try store.state(at: moment) } else { readState = store.state }
             return try command.handler(self)
         case .write:
             try requireStore()
@@ -225,8 +224,23 @@ final class Invocation {
     /// The open store (read or write commands).
     var store: LogbookStore { opened! }
 
-    /// The state reads see: now, or as of `--at`.
-    var state: LogbookState { readState ?? opened!.state }
+    /// The state reads see: now, or as of `--at` (loaded on first use, so that a command with a faster path to a
+    /// past read, such as `model show --at`, does not load it).
+    var state: LogbookState {
+        get throws(LogbookError) {
+            guard let moment else { return opened!.state }
+            if let readState { return readState }
+            let past = try opened!.state(at: moment)
+            readState = past
+            return past
+        }
+    }
+
+    /// The state for reading model `name`: with `--at`, that model as of then (see `LogbookStore.state(at:forModel:)`).
+    func state(forModel name: String) throws(LogbookError) -> LogbookState {
+        guard let moment else { return opened!.state }
+        return try opened!.state(at: moment, forModel: name)
+    }
 
     /// An event as output shows it: the actor's name where the pseudonym map has it.
     func shown(_ e: EventEnvelope) -> EventEnvelope {
@@ -236,7 +250,9 @@ final class Invocation {
     }
 
     /// The state a read helper of the library should be given: nil for now, the past state for `--at`.
-    var pastState: LogbookState? { moment == nil ? nil : readState }
+    var pastState: LogbookState? {
+        get throws(LogbookError) { moment == nil ? nil : try state }
+    }
 
     // MARK: Arguments
 

@@ -21,7 +21,7 @@ enum ModelCommands {
     }
 
     static func list(_ inv: Invocation) throws(LogbookError) -> Int32 {
-        let s = inv.state
+        let s = try inv.state
         let all = inv.flag("--all")
         let models = s.models.filter { all || (!$0.isDeleted && !Render.isArchived($0)) }
         if inv.json {
@@ -42,7 +42,7 @@ enum ModelCommands {
     }
 
     static func show(_ inv: Invocation) throws(LogbookError) -> Int32 {
-        let s = inv.state
+        let s = try inv.state(forModel: inv.positional(0))
         let m = try s.findModel(inv.positional(0), includeDeleted: true)
         if inv.json {
             inv.printJSON(Render.model(m, s, actorName: inv.store.displayName(ofActor:)))
@@ -132,7 +132,7 @@ enum ModelCommands {
     }
 
     static func versions(_ inv: Invocation) throws(LogbookError) -> Int32 {
-        let s = inv.state
+        let s = try inv.state
         let m = try s.findModel(inv.positional(0), includeDeleted: true)
         if inv.json {
             inv.printJSON(.object([JSONMember("model", .string(m.name)),
@@ -177,7 +177,7 @@ enum ModelCommands {
     }
 
     static func resolve(_ inv: Invocation) throws(LogbookError) -> Int32 {
-        let s = inv.state
+        let s = try inv.state(forModel: LogbookStore.modelName(inReference: inv.positional(0)))
         let r = try inv.store.resolve(inv.positional(0), in: s)
         let v = r.version
         let aliases = r.model.aliases(of: v.number)
@@ -353,7 +353,7 @@ enum ModelCommands {
     }
 
     static func compare(_ inv: Invocation) throws(LogbookError) -> Int32 {
-        let s = inv.state
+        let s = try inv.state
         let m = try s.findModel(inv.positional(0), includeDeleted: true)
         let only = inv.value("--metric")
         var keys: [String] = []
@@ -403,7 +403,7 @@ enum ModelCommands {
     }
 
     static func lineage(_ inv: Invocation) throws(LogbookError) -> Int32 {
-        let s = inv.state
+        let s = try inv.state
         let m = try s.findModel(inv.positional(0), includeDeleted: true)
         let v = try s.findVersion(m, try ValueParser.version(inv.positional(1)))
         var ancestors: [Int] = []

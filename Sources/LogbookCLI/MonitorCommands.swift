@@ -180,7 +180,7 @@ enum MonitorCommands {
 
     /// `monitor alerts [MODEL]`: the alerts raised, oldest first.
     static func alerts(_ inv: Invocation) throws(LogbookError) -> Int32 {
-        let s = inv.state
+        let s = try inv.state
         let alerts = try inv.store.monitorAlerts(model: inv.positionals.first, in: inv.pastState)
         if inv.json {
             inv.printJSON(.object([JSONMember("alerts", .array(alerts.map { Render.alert($0, s) }))]))

@@ -124,7 +124,7 @@ enum StoreCommands {
     static func export(_ inv: Invocation) throws(LogbookError) -> Int32 {
         let from = try inv.sequenceOption("--from") ?? 1
         let to = try inv.sequenceOption("--to") ?? .max
-        let state = inv.state
+        let state = try inv.state
         let through = min(to, state.lastSequence)
         guard from <= through else { return 0 }
         try inv.store.forEachEvent(from: max(from, 1), through: through) { e in

@@ -13,7 +13,7 @@ enum TrackingCommands {
     }
 
     static func experimentList(_ inv: Invocation) throws(LogbookError) -> Int32 {
-        let s = inv.state
+        let s = try inv.state
         let all = inv.flag("--all")
         let experiments = s.experiments.filter { all || !$0.isDeleted }
         if inv.json {
@@ -30,7 +30,7 @@ enum TrackingCommands {
     }
 
     static func experimentShow(_ inv: Invocation) throws(LogbookError) -> Int32 {
-        let s = inv.state
+        let s = try inv.state
         let e = try s.findExperiment(inv.positional(0), includeDeleted: true)
         let runs = e.runs.map { s.runs[$0 - 1] }.filter { !$0.isDeleted }
         if inv.json {
@@ -116,7 +116,7 @@ enum TrackingCommands {
     }
 
     static func runShow(_ inv: Invocation) throws(LogbookError) -> Int32 {
-        let s = inv.state
+        let s = try inv.state
         let r = try s.findRun(inv.positional(0))
         if inv.json {
             inv.printJSON(Render.run(r, s))
@@ -170,12 +170,12 @@ enum TrackingCommands {
     }
 
     static func runList(_ inv: Invocation) throws(LogbookError) -> Int32 {
-        let s = inv.state
+        let s = try inv.state
         var runs: [Run]
         if let name = inv.value("--experiment") {
             runs = try s.findExperiment(name).runs.map { s.runs[$0 - 1] }
         } else {
-            runs = s.runs
+            runs = Array(s.runs)
         }
         if !inv.flag("--all") { runs = runs.filter { !$0.isDeleted } }
         let limit = try inv.countOption("--limit")
@@ -199,7 +199,7 @@ enum TrackingCommands {
     }
 
     static func runBest(_ inv: Invocation) throws(LogbookError) -> Int32 {
-        let s = inv.state
+        let s = try inv.state
         let experiment = try s.findExperiment(try inv.require("--experiment"))
         let key = try inv.require("--metric")
         let best = s.bestRun(experiment: experiment, metric: key, lowest: inv.flag("--lowest"))
@@ -237,7 +237,7 @@ enum TrackingCommands {
     }
 
     static func runCompare(_ inv: Invocation) throws(LogbookError) -> Int32 {
-        let s = inv.state
+        let s = try inv.state
         var runs: [Run] = []
         for id in inv.positionals { runs.append(try s.findRun(id)) }
         var paramKeys: [String] = []

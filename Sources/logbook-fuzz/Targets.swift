@@ -61,6 +61,9 @@ enum FuzzTarget: String, CaseIterable {
 
     static func snapshot(_ data: UnsafeRawBufferPointer) -> Bool {
         guard let state = try? StateCodec.decode([UInt8](data)) else { return false }
+        // Runs decode when read: read each (a run that does not decode reads as a placeholder) and find it by id.
+        let strict = (try? state.runs.validate()) != nil
+        for run in state.runs where strict && state.run(id: run.id) == nil { fatalError("run \(run.ordinal) is not found by its id") }
         let bytes = StateCodec.encode(state)
         // Compared as bytes: a state may hold NaN (a metric value), which == never matches.
         guard let again = try? StateCodec.decode(bytes) else { fatalError("a decoded state does not decode after re-encoding") }

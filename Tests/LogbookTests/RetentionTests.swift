@@ -209,11 +209,12 @@ struct SnapshotFormatTests {
     func versionOneSnapshot() throws {
         let t = try TestStore.withRun(modelVersions: 2)
         try t.store.setStage(model: "m", version: 1, stage: .production, t.ctx("go"))
-        let current = StateCodec.encode(t.store.state)
+        let v3 = StateCodec.encode(t.store.state, format: 3)
         // Version 2 appended three bytes to version 1 here: no retention, no prune, no erased pseudonym (version 3
         // changed only the A/B unit encoding, and this store has no A/B test).
-        #expect(current.first == 3 && Array(current.suffix(3)) == [0, 0, 0])
-        let v1 = [1] + Array(current[1..<(current.count - 3)])
+        #expect(v3.first == 3 && Array(v3.suffix(3)) == [0, 0, 0])
+        #expect(try StateCodec.decode(v3) == t.store.state)
+        let v1 = [1] + Array(v3[1..<(v3.count - 3)])
         #expect(try StateCodec.decode(v1) == t.store.state)
         let chain = try t.store.digest().chain
         try t.store.close()

@@ -161,17 +161,22 @@ extension LogbookStore {
         try append([.aliasRemoved(model: m.ordinal, alias: alias)], context)
     }
 
+    /// The model name of a reference (NAME@SELECTOR or NAME/VERSION; the whole text when it is neither).
+    package static func modelName(inReference reference: String) -> String {
+        if let at = reference.lastIndex(of: "@") { return String(reference[..<at]) }
+        if let slash = reference.lastIndex(of: "/") { return String(reference[..<slash]) }
+        return reference
+    }
+
     /// Resolves `NAME@production`, `NAME@staging`, `NAME@ALIAS`, `NAME@latest` or `NAME/VERSION`.
     public func resolve(_ reference: String, in state: LogbookState? = nil) throws(LogbookError) -> ResolvedVersion {
         let s = state ?? self.state
-        let name: String
+        let name = Self.modelName(inReference: reference)
         var number: Int?
         var selector: String?
         if let at = reference.lastIndex(of: "@") {
-            name = String(reference[..<at])
             selector = String(reference[reference.index(after: at)...])
         } else if let slash = reference.lastIndex(of: "/") {
-            name = String(reference[..<slash])
             guard let n = Int(reference[reference.index(after: slash)...]) else {
                 throw LogbookError.usage("'\(reference)' is not a model reference: use NAME/VERSION, NAME@STAGE or NAME@ALIAS")
             }

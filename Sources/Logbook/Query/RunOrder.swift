@@ -48,7 +48,8 @@ public struct RunOrder: Sendable {
 
     /// `runs` in this order.
     /// - Complexity: O(n log n) comparisons after one lookup per run and key.
-    public func sort(_ runs: [Run], in state: LogbookState) -> [Run] {
+    public func sort(_ runs: some Collection<Run>, in state: LogbookState) -> [Run] {
+        let runs = Array(runs)
         let values: [[RunField.Value?]] = runs.map { run in keys.map { $0.field.value(of: run, in: state) } }
         let order = runs.indices.sorted { a, b in
             for (k, key) in keys.enumerated() {

@@ -6,8 +6,8 @@ package import LogbookStorage
 public struct LogbookState: Equatable, Sendable {
     /// Experiments by id - 1.
     public internal(set) var experiments: [Experiment] = []
-    /// Runs by ordinal - 1.
-    public internal(set) var runs: [Run] = []
+    /// Runs by ordinal - 1 (decoded from a snapshot only when read).
+    public internal(set) var runs = RunTable()
     /// Models by ordinal - 1.
     public internal(set) var models: [Model] = []
     /// A/B tests by ordinal - 1.
@@ -39,7 +39,6 @@ public struct LogbookState: Equatable, Sendable {
 
     // Derived lookups, rebuilt after decoding; not part of the encoded state.
     var experimentByName: [String: Int] = [:]
-    var runByID: [String: Int] = [:]
     var modelByName: [String: Int] = [:]
     var abTestByName: [String: Int] = [:]
 
@@ -70,7 +69,7 @@ public struct LogbookState: Equatable, Sendable {
     }
 
     /// A run by its string id.
-    public func run(id: String) -> Run? { runByID[id].map { runs[$0 - 1] } }
+    public func run(id: String) -> Run? { runs.ordinal(ofID: id).map { runs[$0 - 1] } }
 
     /// A model by name (deleted ones included; check `isDeleted`).
     public func model(named name: String) -> Model? { modelByName[name].map { models[$0 - 1] } }
@@ -110,8 +109,6 @@ public struct LogbookState: Equatable, Sendable {
     mutating func rebuildLookups() {
         experimentByName = [:]
         for e in experiments where !e.isDeleted { experimentByName[e.name] = e.id }
-        runByID = [:]
-        for r in runs { runByID[r.id] = r.ordinal }
         modelByName = [:]
         for m in models { modelByName[m.name] = m.ordinal }
         abTestByName = [:]
@@ -131,19 +128,18 @@ public struct LogbookState: Equatable, Sendable {
 
     /// Applies one metric point of run `run` (the replay hot path: no allocation for keys already seen).
     mutating func applyMetricPoint(run: Int, key: Int32, point: MetricPoint) {
-        runs.withUnsafeMutableBufferPointer { buffer in
-            let r = run - 1
-            guard r >= 0 && r < buffer.count else { return }
-            if let i = buffer[r].latest.firstIndex(where: { $0.key == key }) {
-                if buffer[r].latest[i].isSuperseded(by: point) {
-                    buffer[r].latest[i].step = point.step
-                    buffer[r].latest[i].value = point.value
-                    buffer[r].latest[i].time = point.time
+        guard run >= 1 && run <= runs.count else { return }
+        runs.update(run - 1) { r in
+            if let i = r.latest.firstIndex(where: { $0.key == key }) {
+                if r.latest[i].isSuperseded(by: point) {
+                    r.latest[i].step = point.step
+                    r.latest[i].value = point.value
+                    r.latest[i].time = point.time
                 }
             } else {
                 let entry = LatestMetric(key: key, step: point.step, value: point.value, time: point.time)
-                let at = buffer[r].latest.firstIndex { $0.key > key } ?? buffer[r].latest.count
-                buffer[r].latest.insert(entry, at: at)
+                let at = r.latest.firstIndex { $0.key > key } ?? r.latest.count
+                r.latest.insert(entry, at: at)
             }
         }
     }
@@ -151,7 +147,7 @@ public struct LogbookState: Equatable, Sendable {
     /// Notes the position of a metricsLogged event of `run`.
     mutating func noteMetricEvent(run: Int, position: LogPosition) {
         guard run >= 1 && run <= runs.count else { return }
-        runs[run - 1].metricEvents.append(position)
+        runs.update(run - 1) { $0.metricEvents.append(position) }
     }
 
     /// Applies one event. Events were validated before they were appended; an event that does not fit the state
@@ -187,7 +183,6 @@ public struct LogbookState: Equatable, Sendable {
             r.gitCommit = gitCommit
             r.otherEvents = [position]
             runs.append(r)
-            runByID[id] = run
             experiments[e].runs.append(run)
         case let .paramsLogged(run, params):
             withRun(run, position) { r in for p in params { r.params.set(p.key, p.value) } }

@@ -9,12 +9,13 @@ package import LogbookStorage
 /// are delta-encoded, which keeps snapshots small even with millions of metric events.
 package enum StateCodec {
     /// The version written; older versions are decoded by frozen code paths added beside this one.
-    static let version: UInt8 = 3
+    static let version: UInt8 = 4
 
-    /// Encodes a state.
-    package static func encode(_ s: LogbookState) -> [UInt8] {
+    /// Encodes a state; `format` 3 writes the layout before the run table (what older versions read), for tests.
+    package static func encode(_ s: LogbookState, format: UInt8 = version) -> [UInt8] {
+        precondition(format == 3 || format == version, "state format \(format) is not written")
         var w = BinaryWriter()
-        w.u8(version)
+        w.u8(format)
         w.varint(s.lastSequence)
         w.zigzag(s.lastTimestamp)
         w.strings(s.metricKeys.strings)
@@ -28,38 +29,14 @@ package enum StateCodec {
             w.u8(e.isDeleted ? 1 : 0)
             w.zigzag(e.createdTime)
             positions(events, &w)
+            if format >= 4 { ascending(e.runs, &w) }
         }
-        w.varint(UInt64(s.runs.count))
-        for r in s.runs {
-            w.string(r.id)
-            w.int(r.experiment)
-            w.string(r.name)
-            w.optionalInt(r.parent)
-            w.enumValue(r.status)
-            w.zigzag(r.startTime)
-            w.optional(r.endTime) { $0.zigzag($1) }
-            w.u8(r.isDeleted ? 1 : 0)
-            w.keyValues(r.params)
-            w.keyValues(r.tags)
-            w.varint(UInt64(r.latest.count))
-            for m in r.latest {
-                w.varint(UInt64(m.key))
-                w.zigzag(m.step)
-                w.double(m.value)
-                w.zigzag(m.time)
-            }
-            w.varint(UInt64(r.artifacts.count))
-            for a in r.artifacts {
-                w.string(a.path)
-                w.zigzag(a.size)
-                w.string(a.sha256)
-            }
-            w.keyValues(r.datasets)
-            w.optionalString(r.source)
-            w.optionalString(r.gitCommit)
-            w.int(r.registeredVersions)
-            positions(r.metricEvents, &w)
-            positions(r.otherEvents, &w)
+        // Version 4: the runs as a table whose entries are decoded on access.
+        if format >= 4 {
+            s.runs.encode(&w)
+        } else {
+            w.varint(UInt64(s.runs.count))
+            for r in s.runs { RunCodec.encode(r, &w) }
         }
         w.varint(UInt64(s.models.count))
         for m in s.models {
@@ -98,7 +75,7 @@ package enum StateCodec {
             positions(m.events, &w)
         }
         w.varint(UInt64(s.abTests.count))
-        for t in s.abTests { encode(t, &w) }
+        for t in s.abTests { encode(t, format: format, &w) }
         encodeMonitoring(s, &w)
         // Version 2: the store's own facts.
         w.optional(s.retentionSetting) { $0.int($1) }
@@ -142,45 +119,23 @@ package enum StateCodec {
             e.createdTime = try r.zigzag()
             s.experiments.append(e)
             s.experimentEvents.append(try positions(&r))
+            if v >= 4 { s.experiments[i].runs = try ascending(&r) }
         }
-        let runs = try r.count(minimumElementSize: 8)
-        for i in 0..<runs {
-            let id = try r.string()
-            let experiment = try r.int()
-            guard experiment >= 1 && experiment <= s.experiments.count else {
-                throw CodecError.invalidValue(at: 0, "run \(i + 1) names experiment \(experiment), which does not exist")
+        if v >= 4 {
+            let packed = try PackedRuns(&r, region: region, base: base(b, region), experiments: experiments,
+                                        metricKeys: s.metricKeys.strings.count)
+            for e in s.experiments where !(e.runs.last.map { $0 <= packed.count } ?? true) {
+                throw CodecError.invalidValue(at: r.offset, "experiment \(e.id) lists a run that does not exist")
             }
-            var run = Run(ordinal: i + 1, id: id, experiment: experiment, name: try r.string(), parent: try r.optionalInt(),
-                          startTime: 0)
-            if let parent = run.parent, !(parent >= 1 && parent <= i) {
-                throw CodecError.invalidValue(at: r.offset, "run \(i + 1) names parent run \(parent), which does not precede it")
+            s.runs = RunTable(packed: packed)
+        } else {
+            let runs = try r.count(minimumElementSize: 8)
+            for i in 0..<runs {
+                let run = try RunCodec.decode(ordinal: i + 1, experiments: experiments,
+                                              metricKeys: s.metricKeys.strings.count, &r)
+                s.experiments[run.experiment - 1].runs.append(i + 1)
+                s.runs.append(run)
             }
-            run.status = try r.enumValue(RunStatus.self, "run status")
-            run.startTime = try r.zigzag()
-            run.endTime = try r.optionalZigzag()
-            run.isDeleted = try bool(&r)
-            run.params = try r.keyValues()
-            run.tags = try r.keyValues()
-            let latest = try r.count(minimumElementSize: 11)
-            for _ in 0..<latest {
-                let key = try r.varint()
-                guard key < UInt64(s.metricKeys.strings.count) else {
-                    throw CodecError.invalidValue(at: 0, "metric key id \(key) is out of range")
-                }
-                run.latest.append(LatestMetric(key: Int32(key), step: try r.zigzag(), value: try r.double(), time: try r.zigzag()))
-            }
-            let artifacts = try r.count(minimumElementSize: 3)
-            for _ in 0..<artifacts {
-                run.artifacts.append(Artifact(path: try r.string(), size: try r.zigzag(), sha256: try r.string()))
-            }
-            run.datasets = try r.keyValues()
-            run.source = try r.optionalString()
-            run.gitCommit = try r.optionalString()
-            run.registeredVersions = try r.int()
-            run.metricEvents = try positions(&r)
-            run.otherEvents = try positions(&r)
-            s.experiments[experiment - 1].runs.append(i + 1)
-            s.runs.append(run)
         }
         let models = try r.count(minimumElementSize: 8)
         for i in 0..<models {
@@ -240,7 +195,7 @@ package enum StateCodec {
 
     private static let statuses: [ABTestStatus] = [.created, .running, .stopped, .concluded]
 
-    private static func encode(_ t: ABTest, _ w: inout BinaryWriter) {
+    private static func encode(_ t: ABTest, format: UInt8, _ w: inout BinaryWriter) {
         w.string(t.name)
         w.int(t.model)
         w.varint(UInt64(t.variants.count))
@@ -261,6 +216,8 @@ package enum StateCodec {
         w.optionalInt(t.promotedVariant)
         // Assignments sorted by unit hash, hashes delta-encoded (units per variant are derived from them).
         // Version 3: unit hashes as sorted fixed-width u64 arrays (decoding is a copy), then the variants.
+        // Version 4: the units per variant first, so that decoding need not count them.
+        if format >= 4 { for u in t.units { w.int(u) } }
         let (keys, values) = t.assignments.sortedArrays()
         w.varint(UInt64(keys.count))
         for k in keys { w.u64(k) }
@@ -316,7 +273,19 @@ package enum StateCodec {
         t.stoppedTime = try r.optionalZigzag()
         t.decision = try r.optionalString()
         t.promotedVariant = try r.optionalInt()
-        if version >= 3 {
+        if version >= 4 {
+            // The units stay in the snapshot's bytes, searched in place: opening reads their counts, and checks only
+            // that every variant byte names a variant (a binary search of keys out of order would find wrong
+            // entries, never read out of bounds; `logbook check` compares the bytes with a replay).
+            for v in 0..<variants.count { t.units[v] = try r.int() }
+            let packed = try packedUnits(&r, region, base, hasValues: true)
+            guard t.units.allSatisfy({ $0 >= 0 }), t.units.reduce(0, &+) == packed.count,
+                  packed.largestValue() < variants.count else {
+                throw CodecError.invalidValue(at: r.offset, "the assigned units do not match their counts or variants")
+            }
+            t.assignments = UnitMap(packed: packed)
+            for m in 0..<t.outcomeUnits.count { t.outcomeUnits[m] = UnitMap(packed: try packedUnits(&r, region, base, hasValues: false)) }
+        } else if version >= 3 {
             // The units stay in the snapshot's bytes (searched in place): check them, count them, copy nothing.
             let packed = try packedUnits(&r, region, base, hasValues: true)
             for i in 0..<packed.count {
@@ -464,8 +433,7 @@ package enum StateCodec {
         let start = r.offset
         r.skip(to: start + n * (hasValues ? 9 : 8))
         // Offsets in the packed units are into the region (the reader's bytes may start past its beginning).
-        let shift = region.bytes.baseAddress.map { base.baseAddress! - $0 } ?? 0
-        return UnitMap.Packed(region: region, keys: shift + start, count: n, hasValues: hasValues)
+        return UnitMap.Packed(region: region, keys: Self.base(base, region) + start, count: n, hasValues: hasValues)
     }
 
     /// Assignments, versions 1 and 2: the count, then per unit the hash as a varint delta and the variant byte.
@@ -493,14 +461,40 @@ package enum StateCodec {
         return set
     }
 
-    private static func bool(_ r: inout BinaryReader) throws(CodecError) -> Bool {
+    /// Where the reader's bytes start in the region (they may start past its beginning).
+    private static func base(_ b: UnsafeRawBufferPointer, _ region: ByteRegion) -> Int {
+        region.bytes.baseAddress.map { b.baseAddress! - $0 } ?? 0
+    }
+
+    /// Strictly ascending positive integers (run ordinals) as deltas.
+    private static func ascending(_ list: [Int], _ w: inout BinaryWriter) {
+        w.varint(UInt64(list.count))
+        var last = 0
+        for x in list { w.varint(UInt64(x - last)); last = x }
+    }
+
+    private static func ascending(_ r: inout BinaryReader) throws(CodecError) -> [Int] {
+        let n = try r.count(minimumElementSize: 1)
+        var list: [Int] = []
+        list.reserveCapacity(n)
+        var last: UInt64 = 0
+        for _ in 0..<n {
+            let d = try r.varint()
+            guard d >= 1, d <= UInt64(Int32.max) - last else { throw CodecError.invalidValue(at: r.offset, "run ordinals out of order") }
+            last += d
+            list.append(Int(last))
+        }
+        return list
+    }
+
+    static func bool(_ r: inout BinaryReader) throws(CodecError) -> Bool {
         let v = try r.u8()
         guard v <= 1 else { throw CodecError.invalidValue(at: 0, "a flag is \(v), not 0 or 1") }
         return v == 1
     }
 
     /// Positions in log order: segment as a delta from the previous one; offset as a delta within a segment.
-    private static func positions(_ list: [LogPosition], _ w: inout BinaryWriter) {
+    static func positions(_ list: [LogPosition], _ w: inout BinaryWriter) {
         w.varint(UInt64(list.count))
         var segment: UInt64 = 0, offset: UInt64 = 0
         for p in list {
@@ -512,7 +506,7 @@ package enum StateCodec {
         }
     }
 
-    private static func positions(_ r: inout BinaryReader) throws(CodecError) -> [LogPosition] {
+    static func positions(_ r: inout BinaryReader) throws(CodecError) -> [LogPosition] {
         let n = try r.count(minimumElementSize: 2)
         var list: [LogPosition] = []
         list.reserveCapacity(n)

@@ -35,6 +35,13 @@ package struct UnitMap: Sendable {
 
         @inline(__always)
         func value(_ i: Int) -> UInt8 { hasValues ? region.bytes[keys &+ count &* 8 &+ i] : 0 }
+
+        /// The largest value byte (0 for none).
+        func largestValue() -> Int {
+            guard hasValues else { return 0 }
+            let start = keys + count * 8
+            return Int(UnsafeRawBufferPointer(rebasing: region.bytes[start..<(start + count)]).reduce(0, max))
+        }
     }
 
     /// An empty map.

@@ -1,0 +1,233 @@
+package import LogbookEvents
+package import LogbookStorage
+import Synchronization
+
+/// The runs of a state, by ordinal - 1.
+///
+/// Opening a store does not decode its runs. The runs of a snapshot (state version 4) stay in its mapped bytes, one
+/// encoded run per slot of an offset table, and a run is decoded the first time it is read (then kept). A run that
+/// changes, and every run started after the snapshot, is held decoded. So a query that reads the 100 runs of one
+/// experiment decodes 100 runs, whatever the store holds, and a snapshot written again copies the bytes of the runs
+/// that did not change.
+public struct RunTable: RandomAccessCollection, Equatable, Sendable {
+    private var packed: PackedRuns?
+    /// Packed runs changed since the snapshot, by index.
+    private var changed: [Int: Run] = [:]
+    /// Runs after the packed ones (all runs when the state was not decoded from a version-4 snapshot).
+    private var tail: [Run] = []
+    /// Ordinals of the runs in `tail`, by id.
+    private var tailByID: [String: Int] = [:]
+
+    /// An empty table.
+    public init() {}
+
+    /// Runs decoded on access from a snapshot.
+    init(packed: PackedRuns) { self.packed = packed }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { packedCount + tail.count }
+    private var packedCount: Int { packed?.count ?? 0 }
+
+    public subscript(i: Int) -> Run {
+        get {
+            let p = packedCount
+            if i >= p { return tail[i - p] }
+            precondition(i >= 0, "run index out of range")
+            return changed[i] ?? packed!.run(i)
+        }
+        _modify {
+            let p = packedCount
+            if i >= p {
+                yield &tail[i - p]
+            } else {
+                precondition(i >= 0, "run index out of range")
+                if changed[i] == nil { changed[i] = packed!.run(i) }
+                yield &changed[i]!
+            }
+        }
+    }
+
+    /// Adds a run (its ordinal must be `count + 1`).
+    mutating func append(_ run: Run) {
+        tailByID[run.id] = run.ordinal
+        tail.append(run)
+    }
+
+    /// The ordinal of the run with this id.
+    func ordinal(ofID id: String) -> Int? { tailByID[id] ?? packed?.ordinal(ofID: id) }
+
+    /// Calls `body` with run `index`, in place (the replay path for metric points: no copy of the run).
+    @inline(__always)
+    mutating func update(_ index: Int, _ body: (inout Run) -> Void) {
+        let p = packedCount
+        if index >= p {
+            tail.withUnsafeMutableBufferPointer { body(&$0[index - p]) }
+        } else {
+            body(&self[index])
+        }
+    }
+
+    /// Writes the table: the offset table, each run's bytes (copied as they are for runs not changed since the
+    /// snapshot), then the id index.
+    func encode(_ w: inout BinaryWriter) {
+        w.varint(UInt64(count))
+        let table = w.bytes.count
+        for _ in 0...count { w.u64(0) }
+        let start = w.bytes.count
+        // Ids never change, so the snapshot's index entries still hold; the tail's are added.
+        var index = packed?.indexEntries() ?? []
+        index.reserveCapacity(count)
+        for i in 0..<count {
+            let here = UInt64(w.bytes.count - start).littleEndian
+            w.bytes.withUnsafeMutableBytes { $0.storeBytes(of: here, toByteOffset: table + 8 * i, as: UInt64.self) }
+            if i < packedCount, changed[i] == nil, let bytes = packed!.bytes(i) {
+                w.bytes.append(contentsOf: bytes)
+            } else {
+                let r = self[i]
+                RunCodec.encode(r, &w)
+                if i >= packedCount { index.append((RunCodec.idHash(r.id), UInt32(i + 1))) }
+            }
+        }
+        let end = UInt64(w.bytes.count - start).littleEndian
+        w.bytes.withUnsafeMutableBytes { $0.storeBytes(of: end, toByteOffset: table + 8 * count, as: UInt64.self) }
+        index.sort { ($0.hash, $0.ordinal) < ($1.hash, $1.ordinal) }
+        for e in index {
+            w.u64(e.hash)
+            withUnsafeBytes(of: e.ordinal.littleEndian) { w.bytes.append(contentsOf: $0) }
+        }
+    }
+
+    /// Decodes every packed run strictly, throwing at the first that does not decode (reads never do: they would
+    /// get a placeholder; `logbook check` compares every snapshot byte for byte with a replay).
+    package func validate() throws(CodecError) {
+        guard let packed else { return }
+        var ids: [UInt64] = []
+        ids.reserveCapacity(packed.count)
+        for i in 0..<packed.count { ids.append(RunCodec.idHash(try packed.decode(i).id)) }
+        var seen = [Bool](repeating: false, count: packed.count)
+        var last: (UInt64, UInt32) = (0, 0)
+        for e in packed.indexEntries() {
+            let o = Int(e.ordinal)
+            guard o >= 1 && o <= packed.count, !seen[o - 1], ids[o - 1] == e.hash, last <= (e.hash, e.ordinal) else {
+                throw CodecError.invalidValue(at: 0, "the run id index does not match the runs")
+            }
+            seen[o - 1] = true
+            last = (e.hash, e.ordinal)
+        }
+    }
+
+    /// How many of the snapshot's runs have been decoded so far (for tests of what a query reads).
+    var decodedRuns: Int { packed?.decodedCount ?? 0 }
+
+    public static func == (a: RunTable, b: RunTable) -> Bool { a.elementsEqual(b) }
+}
+
+/// A snapshot's runs in its mapped bytes (state version 4): `count` + 1 little-endian u64 offsets into the run
+/// bytes, the run bytes, then `count` index entries (u64 id hash, u32 ordinal) sorted by hash.
+struct PackedRuns: Sendable {
+    let region: ByteRegion
+    /// Where the offset table starts in `region`.
+    let table: Int
+    /// Where the run bytes start.
+    let start: Int
+    /// Where the id index starts.
+    let index: Int
+    let count: Int
+    /// What a run may name: experiments 1...experiments, metric keys below metricKeys.
+    let experiments: Int
+    let metricKeys: Int
+    private let cache = RunCache()
+
+    static let indexEntrySize = 12
+
+    /// Reads the table's frame at `r`'s offset (a reader over `region.bytes[base...]`) and skips past it; only
+    /// bounds are checked here, each run is checked when decoded.
+    init(_ r: inout BinaryReader, region: ByteRegion, base: Int, experiments: Int, metricKeys: Int) throws(CodecError) {
+        let n = try r.count(minimumElementSize: 8 + Self.indexEntrySize)
+        guard n == 0 || experiments > 0 else { throw CodecError.invalidValue(at: r.offset, "\(n) runs and no experiment") }
+        guard r.remaining >= 8 * (n + 1) else { throw CodecError.truncated(at: r.offset, needed: 8 * (n + 1)) }
+        self.region = region
+        table = base + r.offset
+        start = table + 8 * (n + 1)
+        count = n
+        self.experiments = experiments
+        self.metricKeys = metricKeys
+        let length = UInt64(littleEndian: region.bytes.loadUnaligned(fromByteOffset: table + 8 * n, as: UInt64.self))
+        let first = UInt64(littleEndian: region.bytes.loadUnaligned(fromByteOffset: table, as: UInt64.self))
+        let room = r.remaining - 8 * (n + 1)
+        guard first == 0, length <= UInt64(room), room - Int(length) >= Self.indexEntrySize * n else {
+            throw CodecError.invalidValue(at: r.offset, "the run table does not fit the snapshot")
+        }
+        index = start + Int(length)
+        r.skip(to: index + Self.indexEntrySize * n - base)
+    }
+
+    private func offset(_ i: Int) -> Int {
+        Int(truncatingIfNeeded: UInt64(littleEndian: region.bytes.loadUnaligned(fromByteOffset: table &+ 8 &* i, as: UInt64.self)))
+    }
+
+    /// The bytes of run `i`, if its offsets are in order and in bounds.
+    func bytes(_ i: Int) -> UnsafeRawBufferPointer? {
+        let a = offset(i), b = offset(i + 1)
+        guard a >= 0, a <= b, b <= index - start else { return nil }
+        return UnsafeRawBufferPointer(rebasing: region.bytes[(start + a)..<(start + b)])
+    }
+
+    /// Decodes run `i` strictly.
+    func decode(_ i: Int) throws(CodecError) -> Run {
+        guard let bytes = bytes(i) else { throw CodecError.invalidValue(at: 0, "run \(i + 1)'s offsets are out of order") }
+        var r = BinaryReader(bytes)
+        let run = try RunCodec.decode(ordinal: i + 1, experiments: experiments, metricKeys: metricKeys, &r)
+        try r.finish()
+        return run
+    }
+
+    /// Run `i`, decoded once and then kept. A run that does not decode (a snapshot whose checksum holds but whose
+    /// contents were not written by Logbook) reads as a deleted placeholder rather than trapping.
+    func run(_ i: Int) -> Run {
+        if let r = cache.runs.withLock({ $0[i] }) { return r }
+        let run = (try? decode(i)) ?? Run(ordinal: i + 1, id: "damaged-run-\(i + 1)", experiment: 1,
+                                         name: "(does not decode from the snapshot; run 'logbook check')",
+                                         parent: nil, status: .failed, startTime: 0, isDeleted: true)
+        cache.runs.withLock { $0[i] = run }
+        return run
+    }
+
+    var decodedCount: Int { cache.runs.withLock { $0.count } }
+
+    /// The id hash of index entry `i`.
+    private func entryHash(_ i: Int) -> UInt64 {
+        UInt64(littleEndian: region.bytes.loadUnaligned(fromByteOffset: index &+ Self.indexEntrySize &* i, as: UInt64.self))
+    }
+
+    private func entryOrdinal(_ i: Int) -> Int {
+        Int(UInt32(littleEndian: region.bytes.loadUnaligned(fromByteOffset: index &+ Self.indexEntrySize &* i &+ 8,
+                                                             as: UInt32.self)))
+    }
+
+    /// The index entries, as stored.
+    func indexEntries() -> [(hash: UInt64, ordinal: UInt32)] {
+        (0..<count).map { (entryHash($0), UInt32(truncatingIfNeeded: entryOrdinal($0))) }
+    }
+
+    /// The ordinal of the run with this id: a binary search of the index, then a check of each run with that hash.
+    func ordinal(ofID id: String) -> Int? {
+        let h = RunCodec.idHash(id)
+        var lo = 0, hi = count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if entryHash(mid) < h { lo = mid + 1 } else { hi = mid }
+        }
+        while lo < count && entryHash(lo) == h {
+            let o = entryOrdinal(lo)
+            if o >= 1 && o <= count && run(o - 1).id == id { return o }
+            lo += 1
+        }
+        return nil
+    }
+}
+
+/// Runs decoded from a snapshot, shared by the copies of a state (they are a pure function of its bytes).
+private final class RunCache: Sendable {
+    let runs = Mutex<[Int: Run]>([:])
+}
