@@ -4,22 +4,21 @@ extension LogbookState {
     /// to the earliest start. - Complexity: O(runs × metrics per run), no allocation.
     public func bestRun(experiment: Experiment?, metric: String, lowest: Bool = false) -> (run: Run, value: Double)? {
         guard let key = metricKeys.id(of: metric) else { return nil }
-        var best: (index: Int, value: Double)?
-        func consider(_ i: Int) {
-            let r = runs[i]
+        var best: (index: Int, value: Double, start: Int64, ordinal: Int)?
+        func consider(_ i: Int, _ r: borrowing Run) {
             guard !r.isDeleted, let v = r.latest.first(where: { $0.key == key })?.value, !v.isNaN else { return }
             if let b = best {
                 let better = lowest ? v < b.value : v > b.value
-                let other = runs[b.index]
-                if better || (v == b.value && (r.startTime, r.ordinal) < (other.startTime, other.ordinal)) { best = (i, v) }
+                if better || (v == b.value && (r.startTime, r.ordinal) < (b.start, b.ordinal)) { best = (i, v, r.startTime, r.ordinal) }
             } else {
-                best = (i, v)
+                best = (i, v, r.startTime, r.ordinal)
             }
         }
         if let experiment {
-            for ordinal in experiment.runs { consider(ordinal - 1) }
+            for ordinal in experiment.runs { consider(ordinal - 1, runs[ordinal - 1]) }
         } else {
-            for i in runs.indices { consider(i) }
+            let all = runs.contiguous()
+            for i in all.indices { consider(i, all[i]) }
         }
         return best.map { (runs[$0.index], $0.value) }
     }

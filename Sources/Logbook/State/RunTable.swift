@@ -47,6 +47,18 @@ public struct RunTable: RandomAccessCollection, Equatable, Sendable {
         }
     }
 
+    /// Every run as one array: the snapshot's are decoded first, all at once (then kept), so a scan costs what
+    /// it costs over an array. No copy is made when no run changed since the snapshot.
+    func contiguous() -> [Run] {
+        guard let packed else { return tail }
+        var all = packed.all()
+        if changed.isEmpty && tail.isEmpty { return all }
+        for (i, r) in changed { all[i] = r }
+        return all + tail
+    }
+
+    public func makeIterator() -> Array<Run>.Iterator { contiguous().makeIterator() }
+
     /// Adds a run (its ordinal must be `count + 1`).
     mutating func append(_ run: Run) {
         tailByID[run.id] = run.ordinal
@@ -185,15 +197,30 @@ struct PackedRuns: Sendable {
     /// Run `i`, decoded once and then kept. A run that does not decode (a snapshot whose checksum holds but whose
     /// contents were not written by Logbook) reads as a deleted placeholder rather than trapping.
     func run(_ i: Int) -> Run {
-        if let r = cache.runs.withLock({ $0[i] }) { return r }
-        let run = (try? decode(i)) ?? Run(ordinal: i + 1, id: "damaged-run-\(i + 1)", experiment: 1,
-                                         name: "(does not decode from the snapshot; run 'logbook check')",
-                                         parent: nil, status: .failed, startTime: 0, isDeleted: true)
-        cache.runs.withLock { $0[i] = run }
+        if let r = cache.state.withLock({ $0.all?[i] ?? $0.some[i] }) { return r }
+        let run = decodeOrPlaceholder(i)
+        cache.state.withLock { $0.some[i] = run }
         return run
     }
 
-    var decodedCount: Int { cache.runs.withLock { $0.count } }
+    /// Every run, decoded (once): what a scan of all runs reads, as one array.
+    func all() -> [Run] {
+        cache.state.withLock { c in
+            if let all = c.all { return all }
+            let all = (0..<count).map { c.some[$0] ?? decodeOrPlaceholder($0) }
+            c.all = all
+            c.some = [:]
+            return all
+        }
+    }
+
+    private func decodeOrPlaceholder(_ i: Int) -> Run {
+        (try? decode(i)) ?? Run(ordinal: i + 1, id: "damaged-run-\(i + 1)", experiment: 1,
+                                name: "(does not decode from the snapshot; run 'logbook check')",
+                                parent: nil, status: .failed, startTime: 0, isDeleted: true)
+    }
+
+    var decodedCount: Int { cache.state.withLock { $0.all?.count ?? $0.some.count } }
 
     /// The id hash of index entry `i`.
     private func entryHash(_ i: Int) -> UInt64 {
@@ -229,5 +256,11 @@ struct PackedRuns: Sendable {
 
 /// Runs decoded from a snapshot, shared by the copies of a state (they are a pure function of its bytes).
 private final class RunCache: Sendable {
-    let runs = Mutex<[Int: Run]>([:])
+    struct State {
+        /// Runs read one by one, by index.
+        var some: [Int: Run] = [:]
+        /// All runs, once a scan has read them all.
+        var all: [Run]?
+    }
+    let state = Mutex(State())
 }
