@@ -136,6 +136,30 @@ struct LazyStateTests {
         #expect(throws: CodecError.self) { try StateCodec.decode(StateCodec.encode(lie)) }
     }
 
+    @Test("monitoring is left in the snapshot until read, then equals the replay, before and after more predictions")
+    func monitoringDecodedOnRead() throws {
+        let t = try TestStore.withRun(modelVersions: 1)
+        try t.store.setBaseline(model: "m", version: 1, values: (0..<40).map { Double($0) / 40 }, source: "training", t.ctx())
+        _ = try t.store.logPredictions(model: "m", version: 1, (0..<40).map { (Double($0), 0.9, nil) }, t.ctx())
+        try t.store.setMonitorThresholds(model: "m", psi: 0.05, t.ctx())
+        try t.store.writeSnapshot()
+        try t.reopen()
+        #expect(!t.store.state.monitoring.isDecoded)
+        _ = t.store.state.bestRun(experiment: nil, metric: "m")
+        _ = try t.store.resolve("m/1")
+        #expect(!t.store.state.monitoring.isDecoded)
+        #expect(t.store.state.thresholds(model: 1).psi == 0.05)
+        #expect(t.store.state.monitoring.isDecoded)
+        #expect(t.store.state == (try fullReplay(t)))
+        _ = try t.store.logPredictions(model: "m", version: 1, (0..<40).map { (Double($0), 0.1, nil) }, t.ctx())
+        let replayed = try fullReplay(t)
+        #expect(t.store.state.alerts.count == replayed.alerts.count)
+        #expect(StateCodec.encode(t.store.state) == StateCodec.encode(replayed))
+        try t.reopen(writable: false)
+        #expect(StateCodec.encode(t.store.state) == StateCodec.encode(replayed))
+        _ = try t.store.check()
+    }
+
     @Test("a model as of any moment, folded from its own events, equals the model in the whole state as of then")
     func modelAtEveryMoment() throws {
         let t = try TestStore()

@@ -12,12 +12,23 @@ public struct LogbookState: Equatable, Sendable {
     public internal(set) var models: [Model] = []
     /// A/B tests by ordinal - 1.
     public internal(set) var abTests: [ABTest] = []
+    /// Monitoring (decoded from a snapshot only when read).
+    var monitoring = LazyPart(Monitoring())
     /// Monitoring per model version, sorted by (model, version).
-    public internal(set) var monitors: [VersionMonitor] = []
+    public internal(set) var monitors: [VersionMonitor] {
+        get { monitoring.value.monitors }
+        _modify { yield &monitoring.value.monitors }
+    }
     /// Monitoring alerts, in the order raised.
-    public internal(set) var alerts: [MonitorAlert] = []
+    public internal(set) var alerts: [MonitorAlert] {
+        get { monitoring.value.alerts }
+        _modify { yield &monitoring.value.alerts }
+    }
     /// Monitoring thresholds set per model (ordinal); models without an entry use the defaults.
-    public internal(set) var monitorThresholds: [Int: MonitorThresholds] = [:]
+    public internal(set) var monitorThresholds: [Int: MonitorThresholds] {
+        get { monitoring.value.thresholds }
+        _modify { yield &monitoring.value.thresholds }
+    }
     /// Interned metric keys.
     public internal(set) var metricKeys = StringTable()
     /// Interned actors.

@@ -101,3 +101,13 @@ public struct MonitorThresholds: Equatable, Sendable {
     /// The defaults.
     public init() {}
 }
+
+/// The monitoring projection: per model version, its alerts, and the thresholds set per model.
+struct Monitoring: Equatable, Sendable {
+    /// Monitoring per model version, sorted by (model, version).
+    var monitors: [VersionMonitor] = []
+    /// Alerts, in the order raised.
+    var alerts: [MonitorAlert] = []
+    /// Thresholds set per model (ordinal); models without an entry use the defaults.
+    var thresholds: [Int: MonitorThresholds] = [:]
+}

@@ -76,7 +76,20 @@ package enum StateCodec {
         }
         w.varint(UInt64(s.abTests.count))
         for t in s.abTests { encode(t, format: format, &w) }
-        encodeMonitoring(s, &w)
+        if format >= 4 {
+            // Version 4: the monitoring part's length first, so that opening can leave it in the snapshot.
+            if let bytes = s.monitoring.unchangedBytes {
+                w.varint(UInt64(bytes.count))
+                w.bytes.append(contentsOf: bytes)
+            } else {
+                var part = BinaryWriter()
+                encodeMonitoring(s.monitoring.value, &part)
+                w.varint(UInt64(part.bytes.count))
+                w.bytes.append(contentsOf: part.bytes)
+            }
+        } else {
+            encodeMonitoring(s.monitoring.value, &w)
+        }
         // Version 2: the store's own facts.
         w.optional(s.retentionSetting) { $0.int($1) }
         w.optional(s.pruned) { w, p in w.varint(p.throughSequence); w.zigzag(p.throughTime); w.string(p.chain) }
@@ -179,7 +192,24 @@ package enum StateCodec {
             }
             s.abTests.append(t)
         }
-        try decodeMonitoring(&s, &r)
+        let versions = s.models.map(\.versions.count)
+        if v >= 4 {
+            let length = try r.count(minimumElementSize: 1)
+            let start = base(b, region) + r.offset
+            r.skip(to: r.offset + length)
+            let bytes: @Sendable () -> UnsafeRawBufferPointer = {
+                UnsafeRawBufferPointer(rebasing: region.bytes[start..<(start + length)])
+            }
+            s.monitoring = LazyPart(source: .init(bytes: bytes) {
+                var part = BinaryReader(bytes())
+                // A part whose checksum holds but that does not decode (not written by Logbook) reads as empty;
+                // `logbook check` compares every snapshot byte for byte with a replay.
+                guard let m = try? decodeMonitoring(versions: versions, &part), part.remaining == 0 else { return Monitoring() }
+                return m
+            })
+        } else {
+            s.monitoring = LazyPart(try decodeMonitoring(versions: versions, &r))
+        }
         if v >= 2 {
             if try r.presence() { s.retentionSetting = try r.int() }
             if try r.presence() {
@@ -334,7 +364,7 @@ package enum StateCodec {
         return t
     }
 
-    private static func encodeMonitoring(_ s: LogbookState, _ w: inout BinaryWriter) {
+    private static func encodeMonitoring(_ s: Monitoring, _ w: inout BinaryWriter) {
         w.varint(UInt64(s.monitors.count))
         for m in s.monitors {
             w.int(m.model); w.int(m.version)
@@ -362,16 +392,18 @@ package enum StateCodec {
             w.int(a.model); w.int(a.version); w.zigzag(a.time); w.varint(a.sequence); w.string(a.kind); w.string(a.metric)
             w.double(a.threshold); w.double(a.observed); w.string(a.message)
         }
-        let thresholds = s.monitorThresholds.sorted { $0.key < $1.key }
+        let thresholds = s.thresholds.sorted { $0.key < $1.key }
         w.varint(UInt64(thresholds.count))
         for (model, t) in thresholds { w.int(model); w.double(t.psi); w.double(t.ksPValue); w.double(t.relativeDrop) }
     }
 
-    private static func decodeMonitoring(_ s: inout LogbookState, _ r: inout BinaryReader) throws(CodecError) {
+    /// Decodes the monitoring part; `versions` holds the number of versions of each model.
+    static func decodeMonitoring(versions: [Int], _ r: inout BinaryReader) throws(CodecError) -> Monitoring {
+        var s = Monitoring()
         let monitors = try r.count(minimumElementSize: 6)
         for _ in 0..<monitors {
             let model = try r.int(), version = try r.int()
-            guard model >= 1 && model <= s.models.count, version >= 1 && version <= s.models[model - 1].versions.count,
+            guard model >= 1 && model <= versions.count, version >= 1 && version <= versions[model - 1],
                   s.monitors.last.map({ ($0.model, $0.version) < (model, version) }) ?? true else {
                 throw CodecError.invalidValue(at: r.offset, "a monitor names model \(model) version \(version) out of order or range")
             }
@@ -421,8 +453,9 @@ package enum StateCodec {
             let model = try r.int()
             var t = MonitorThresholds()
             t.psi = try r.double(); t.ksPValue = try r.double(); t.relativeDrop = try r.double()
-            s.monitorThresholds[model] = t
+            s.thresholds[model] = t
         }
+        return s
     }
 
     /// Units, version 3: the count, the sorted unit hashes as u64, then (assignments) one variant byte each; left
