@@ -203,7 +203,7 @@ struct ReferenceBenchmarks {
             let r = try child(logbook, ["--store", root, "run", "best", "--experiment", "exp-\(i % experiments)", "--metric", "m0", "--json"], env)
             cold.append(r.seconds * 1000)
             rss.append(r.maxResidentKiB)
-            // A random moment after model-0 was created: the nearest snapshot before it, then the log up to it.
+            // A random moment after model-0 was created: model-0's own events up to it.
             let t = registryStart + 1000 + Int64(g.unit() * Double(endTime - registryStart - 1000))
             let a = try child(logbook, ["--store", root, "model", "show", "model-0", "--at", Timestamp.iso(t)], env)
             at.append(a.seconds * 1000)

@@ -93,6 +93,13 @@ struct LazyStateTests {
         let lying = try StateCodec.decode(index)
         #expect(throws: CodecError.self) { try lying.runs.validate() }
         #expect(lying.run(id: lying.runs[Int(first) - 1].id) == nil)
+        // Run bytes longer than the snapshot, or an experiment listing a run the table does not have: refused at open.
+        var long = bytes
+        setU64(&long, table + 8 * 30, UInt64(bytes.count))
+        #expect(throws: CodecError.self) { try StateCodec.decode(long) }
+        var lie = try fullReplay(t)
+        lie.experiments[0].runs.append(31)
+        #expect(throws: CodecError.self) { try StateCodec.decode(StateCodec.encode(lie)) }
         // A run the truncated bytes cannot hold is refused at open.
         #expect(throws: CodecError.self) { try StateCodec.decode(Array(bytes[..<(table + 16)])) }
     }
@@ -151,6 +158,11 @@ struct LazyStateTests {
         #expect(t.store.state.thresholds(model: 1).psi == 0.05)
         #expect(t.store.state.monitoring.isDecoded)
         #expect(t.store.state == (try fullReplay(t)))
+        // A monitoring part that names a model version that does not exist reads as empty, never as what it claims.
+        var lie = t.store.state
+        lie.monitors[0].version = 9
+        let read = try StateCodec.decode(StateCodec.encode(lie))
+        #expect(!read.monitoring.isDecoded && read.monitors.isEmpty && read.monitorThresholds.isEmpty)
         _ = try t.store.logPredictions(model: "m", version: 1, (0..<40).map { (Double($0), 0.1, nil) }, t.ctx())
         let replayed = try fullReplay(t)
         #expect(t.store.state.alerts.count == replayed.alerts.count)

@@ -1,3 +1,4 @@
+internal import LogbookStorage
 import Synchronization
 
 /// A part of the state that opening leaves in the snapshot's bytes: decoded on first read (once, then shared by
@@ -8,19 +9,24 @@ struct LazyPart<Value: Sendable>: Sendable {
 
     /// The snapshot's bytes of the part, and how to decode them.
     final class Source: Sendable {
-        private let decode: @Sendable () -> Value
-        /// The encoded bytes, copied as they are into the next snapshot while the part is unchanged.
-        let bytes: @Sendable () -> UnsafeRawBufferPointer
+        private let region: ByteRegion
+        private let range: Range<Int>
+        private let decode: @Sendable (UnsafeRawBufferPointer) -> Value
         private let cache = Mutex<Value?>(nil)
 
-        init(bytes: @escaping @Sendable () -> UnsafeRawBufferPointer, decode: @escaping @Sendable () -> Value) {
-            self.bytes = bytes
+        /// The part is `region.bytes[range]` (checked by the caller to fit).
+        init(region: ByteRegion, range: Range<Int>, decode: @escaping @Sendable (UnsafeRawBufferPointer) -> Value) {
+            self.region = region
+            self.range = range
             self.decode = decode
         }
 
+        /// The encoded bytes, copied as they are into the next snapshot while the part is unchanged.
+        var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: region.bytes[range]) }
+
         func value() -> Value {
             if let v = cache.withLock({ $0 }) { return v }
-            let v = decode()
+            let v = decode(bytes)
             cache.withLock { $0 = v }
             return v
         }
@@ -49,7 +55,7 @@ struct LazyPart<Value: Sendable>: Sendable {
     }
 
     /// The snapshot bytes of the part while it is unchanged (nil once it is held as a value).
-    var unchangedBytes: UnsafeRawBufferPointer? { owned == nil ? source?.bytes() : nil }
+    var unchangedBytes: UnsafeRawBufferPointer? { owned == nil ? source?.bytes : nil }
 
     /// Whether the part was read (for tests of what a command decodes).
     var isDecoded: Bool { owned != nil || source?.isDecoded == true }

@@ -197,11 +197,8 @@ package enum StateCodec {
             let length = try r.count(minimumElementSize: 1)
             let start = base(b, region) + r.offset
             r.skip(to: r.offset + length)
-            let bytes: @Sendable () -> UnsafeRawBufferPointer = {
-                UnsafeRawBufferPointer(rebasing: region.bytes[start..<(start + length)])
-            }
-            s.monitoring = LazyPart(source: .init(bytes: bytes) {
-                var part = BinaryReader(bytes())
+            s.monitoring = LazyPart(source: .init(region: region, range: start..<(start + length)) { bytes in
+                var part = BinaryReader(bytes)
                 // A part whose checksum holds but that does not decode (not written by Logbook) reads as empty;
                 // `logbook check` compares every snapshot byte for byte with a replay.
                 guard let m = try? decodeMonitoring(versions: versions, &part), part.remaining == 0 else { return Monitoring() }
