@@ -79,7 +79,7 @@ extension LogbookStore {
         }
         if let name = query.actor {
             let actor = recordedActorForQuery(name)
-            let mine = s.actors.id(of: actor).map { s.actorEvents[Int($0)] } ?? []
+            let mine = s.actors.id(of: actor).map { s.actorEvents.events(of: Int($0)) } ?? []
             if let p = positions {
                 let set = Set(mine)
                 positions = p.filter { set.contains($0) }

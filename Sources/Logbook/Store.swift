@@ -17,6 +17,10 @@ public final class LogbookStore {
     /// Warnings from opening (a torn tail cut, a damaged snapshot skipped).
     public internal(set) var warnings: [String] = []
 
+    /// Parts of this store's snapshots that failed their checksum when read after opening and were rebuilt from the
+    /// log (in this process, since the last call), as warnings.
+    public func takeSnapshotRepairs() -> [String] { SnapshotRecovery.takeNotes(store: snapshots.paths.root) }
+
     var log: SegmentedLog?
     var reader: LogReader
     let snapshots: SnapshotStore
@@ -196,9 +200,10 @@ public final class LogbookStore {
         var snapshotBytes = 0
     }
 
-    /// The newest valid snapshot at or before `upTo`, then replay of the log after it up to `upTo`.
-    static func loadState(reader: LogReader, snapshots: SnapshotStore,
-                          upTo: UInt64) throws(LogbookError) -> (Loaded, [String]) {
+    /// The newest valid snapshot at or before `upTo` (other than `skipping`), then replay of the log after it up to
+    /// `upTo`.
+    static func loadState(reader: LogReader, snapshots: SnapshotStore, upTo: UInt64,
+                          skipping: UInt64? = nil) throws(LogbookError) -> (Loaded, [String]) {
         var warnings: [String] = []
         var state = LogbookState()
         var snapshotSequence: UInt64 = 0
@@ -208,9 +213,15 @@ public final class LogbookStore {
             // The newest snapshot that checks out and belongs to this log: the chain hash the log stores after its
             // sequence number must be the one the snapshot recorded (a snapshot past a repair cut, or from
             // another store, is not trusted).
-            for s in try snapshots.sequences().reversed() where s <= upTo {
+            for s in try snapshots.sequences().reversed() where s <= upTo && s != skipping {
                 let mapped: SnapshotStore.Mapped
-                do { mapped = try snapshots.readMapped(sequence: s) } catch let e as StorageError where e.code != .io {
+                do {
+                    // A payload that checks its own parts is checked as they are read (its head here).
+                    mapped = try snapshots.readMapped(sequence: s, checkingPayload: false)
+                    if !StateCodec.checksItsParts(mapped.payload) { try mapped.checkPayload() }
+                } catch let e as StorageError where e.code == .notFound {
+                    continue // removed by a writer thinning old snapshots since the listing
+                } catch let e as StorageError where e.code != .io {
                     warnings.append("Skipped a damaged snapshot: \(e)")
                     continue
                 }
@@ -220,7 +231,8 @@ public final class LogbookStore {
                     continue
                 }
                 do {
-                    let decoded = try StateCodec.decode(region: mapped.region, from: mapped.payloadOffset)
+                    let decoded = try StateCodec.decode(region: mapped.region, from: mapped.payloadOffset,
+                                                        recovery: recovery(of: s, reader: reader, snapshots: snapshots))
                     guard decoded.lastSequence == s else {
                         warnings.append("Skipped snapshot \(s): its state ends at sequence \(decoded.lastSequence)")
                         continue
@@ -238,6 +250,17 @@ public final class LogbookStore {
             try replay(reader: reader, into: &state, through: upTo, start: start)
         } catch { throw wrap(error) }
         return (Loaded(state: state, snapshotSequence: snapshotSequence, snapshotBytes: snapshotBytes), warnings)
+    }
+
+    /// How the parts of snapshot `s` that fail when read are rebuilt: the state at `s` loaded without it. None for
+    /// the checkpoint of a pruned log (nothing older can rebuild it): that snapshot is checked whole when decoded.
+    static func recovery(of s: UInt64, reader: LogReader, snapshots: SnapshotStore) -> SnapshotRecovery? {
+        guard s + 1 != reader.retainedFrom else { return nil }
+        let root = snapshots.paths.root, io = snapshots.io
+        return SnapshotRecovery(sequence: s, store: root) {
+            let reader = try LogReader(at: root, io: io)
+            return try loadState(reader: reader, snapshots: snapshots, upTo: s, skipping: s).0.state
+        }
     }
 
     /// The state a replay of a pruned log starts from: the snapshot at its checkpoint (the empty state when the
@@ -437,6 +460,19 @@ public final class LogbookStore {
         } catch { throw Self.wrap(error) }
         lastSnapshotSequence = state.lastSequence
         bytesSinceSnapshot = 0
+        // Thinning only saves room: failing at it is a warning.
+        do { try thinSnapshots() } catch { warnings.append("Removing old snapshots failed (the store is fine): \(error)") }
+    }
+
+    /// Removes the old snapshots ``SnapshotThinning`` does not keep (never a pruned log's checkpoint).
+    private func thinSnapshots() throws(StorageError) {
+        guard options.snapshotsKeptRecent > 0 else { return }
+        var protected = Set<UInt64>()
+        if let p = state.pruned { protected.insert(p.throughSequence) }
+        if reader.retainedFrom > 1 { protected.insert(reader.retainedFrom - 1) }
+        let remove = SnapshotThinning.removable(try snapshots.sequences(), keepRecent: options.snapshotsKeptRecent,
+                                                protected: protected)
+        try snapshots.remove(remove)
     }
 
     /// The digest as of a moment: the chain hash after the newest whole batch at or before it (a digest is always

@@ -4,13 +4,17 @@ package import LogbookStorage
 public struct StoreOptions: Sendable {
     /// How long a writer waits for another writer's lock (default 10 s).
     public var lockTimeoutMilliseconds = 10_000
-    /// Write a snapshot after this many events since the last one (default 100,000); snapshots are kept, so
-    /// "as of" reads replay at most this many events.
+    /// Write a snapshot after this many events since the last one (default 100,000).
     public var snapshotInterval: UInt64 = 100_000
-    /// Also write a snapshot after this many bytes of log since the last one, or as many as the last snapshot's
-    /// size if that is more (default 8 MiB): metric batches carry many points per event, so bytes bound the replay of
-    /// an "as of" read; spacing by the state's size keeps snapshot writing (and disk) proportional to the log.
+    /// Also write a snapshot after this many bytes of log since the last one, or a quarter of the last snapshot's
+    /// size if that is more (default 4 MiB): metric batches carry many points per event, so bytes bound the replay of
+    /// an "as of" read; spacing by the state's size keeps snapshot writing proportional to the log.
     public var snapshotIntervalBytes = 4 << 20
+    /// After writing a snapshot, keep this many of the newest (default 4) and thin the older ones to one per
+    /// half-octave of age (``SnapshotThinning``): an "as of" read of a moment D events back then replays at most
+    /// about D events, and snapshots take about 2·log2(events / spacing) files rather than one per spacing.
+    /// 0 keeps every snapshot.
+    public var snapshotsKeptRecent = 4
     /// On close, write a snapshot when at least this many events were appended since the last (default 1,000).
     public var snapshotOnCloseAfter: UInt64 = 1_000
     /// ... or at least this many bytes of log (default 1 MiB): a few large batches replay as slowly as many events.

@@ -184,12 +184,14 @@ final class Invocation {
             let store = try LogbookStore(at: storePath, writable: false, options: storeOptions)
             opened = store
             warn(store.warnings)
+            defer { warn(store.takeSnapshotRepairs()) }
             return try command.handler(self)
         case .write:
             try requireStore()
             let store = try LogbookStore(at: storePath, writable: true, options: storeOptions)
             opened = store
             warn(store.warnings)
+            defer { warn(store.takeSnapshotRepairs()) }
             let shown = store.warnings.count
             let status: Int32
             do {

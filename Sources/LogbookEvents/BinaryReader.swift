@@ -3,7 +3,7 @@
 /// (a count is checked against the bytes left before anything is reserved).
 package struct BinaryReader {
     /// The payload.
-    let base: UnsafeRawBufferPointer
+    package let base: UnsafeRawBufferPointer
     /// The next byte to read.
     package private(set) var offset = 0
 

@@ -30,7 +30,8 @@ package struct Snapshot: Sendable, Equatable {
 package struct SnapshotStore: Sendable {
     /// Where the store lives.
     package let paths: StorePaths
-    private let io: FileIO
+    /// The file system calls it uses.
+    package let io: FileIO
     static let headerSize = 96
     static let suffix = ".snap"
 
@@ -97,10 +98,21 @@ package struct SnapshotStore: Sendable {
         package var payloadOffset: Int { SnapshotStore.headerSize }
         /// The payload.
         package var payload: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: region.bytes[SnapshotStore.headerSize...]) }
+        /// The file's path (for errors).
+        package var path: String
+
+        /// Checks the payload's CRC32C against the header's.
+        /// - Throws: `.corrupted` naming the file when it does not match.
+        package func checkPayload() throws(StorageError) {
+            guard CRC32C.checksum(payload) == region.bytes.u32(72) else {
+                throw StorageError(.corrupted, "Snapshot payload checksum mismatch", path: path, offset: SnapshotStore.headerSize)
+            }
+        }
     }
 
-    /// Maps and checks one snapshot file: the header, its CRC, the payload length and the payload's CRC32C.
-    package func readMapped(sequence: UInt64) throws -> Mapped {
+    /// Maps and checks one snapshot file: the header, its CRC, the payload length and (unless `checkingPayload` is
+    /// false, for a payload that carries checksums of its own parts) the payload's CRC32C.
+    package func readMapped(sequence: UInt64, checkingPayload: Bool = true) throws -> Mapped {
         let path = path(for: sequence)
         let region: ByteRegion
         do { region = try io.map(path) } catch {
@@ -120,12 +132,12 @@ package struct SnapshotStore: Sendable {
         guard let length = Int(exactly: b.u64(64)), b.count - Self.headerSize == length, b.u64(16) == sequence else {
             throw StorageError(.corrupted, "Snapshot length or sequence does not match its header", path: path, offset: 64)
         }
-        guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[Self.headerSize...])) == b.u32(72) else {
-            throw StorageError(.corrupted, "Snapshot payload checksum mismatch", path: path, offset: Self.headerSize)
-        }
         let end = b.u64(76) == 0 ? nil : LogPosition(segment: b.u64(76), offset: b.u64(84))
-        return Mapped(header: Snapshot(sequence: sequence, timestamp: b.i64(24), chain: b.digest(32), payload: [], batchEnd: end),
-                      region: region)
+        let mapped = Mapped(header: Snapshot(sequence: sequence, timestamp: b.i64(24), chain: b.digest(32), payload: [],
+                                             batchEnd: end),
+                            region: region, path: path)
+        if checkingPayload { try mapped.checkPayload() }
+        return mapped
     }
 
     /// The newest snapshot that checks out and covers at most `sequence`, skipping damaged ones.
@@ -143,12 +155,18 @@ package struct SnapshotStore: Sendable {
     }
 
     /// Removes the snapshot covering `sequence`.
-    package func remove(sequence: UInt64) throws(StorageError) {
-        do {
-            try io.unlink(path(for: sequence))
-            try io.syncDirectory(paths.snapshots)
-        } catch {
-            throw StorageError(.io, "Removing a snapshot failed", path: path(for: sequence), errno: error)
+    package func remove(sequence: UInt64) throws(StorageError) { try remove([sequence]) }
+
+    /// Removes the snapshots covering `sequences`, then syncs the directory once.
+    package func remove(_ sequences: [UInt64]) throws(StorageError) {
+        guard !sequences.isEmpty else { return }
+        for s in sequences {
+            do { try io.unlink(path(for: s)) } catch {
+                throw StorageError(.io, "Removing a snapshot failed", path: path(for: s), errno: error)
+            }
+        }
+        do { try io.syncDirectory(paths.snapshots) } catch {
+            throw StorageError(.io, "Syncing the snapshot directory failed", path: paths.snapshots, errno: error)
         }
     }
 }

@@ -84,7 +84,7 @@ private struct PortableState: Equatable {
         modelEvents = s.models.map { sequences($0.events) }
         metricKeys = s.metricKeys.strings
         actors = s.actors.strings
-        actorEvents = s.actorEvents.map(sequences)
+        actorEvents = s.actorEvents.all.map(sequences)
         experimentEvents = s.experimentEvents.map(sequences)
         lastSequence = s.lastSequence
         lastTimestamp = s.lastTimestamp

@@ -2,6 +2,7 @@ import Foundation
 @testable import Logbook
 import LogbookEvents
 import LogbookStorage
+import LogbookTestSupport
 import Testing
 
 @Suite("Opening decodes only what is read")
@@ -65,10 +66,10 @@ struct LazyStateTests {
         _ = try t.store.check()
     }
 
-    @Test("the run table's offsets and id index are checked: a bad entry reads as a placeholder and fails validation")
+    @Test("a version 4 run table's offsets and id index are checked: a bad entry reads as a placeholder and fails validation")
     func damagedTable() throws {
         let t = try Self.storeWithRuns()
-        let bytes = StateCodec.encode(t.store.state)
+        let bytes = StateCodec.encode(t.store.state, format: 4)
         #expect(throws: Never.self) { try StateCodec.decode(bytes).runs.validate() }
         // Find the table: the 31 little-endian offsets, starting with 0 and ascending, before the run bytes.
         let needle = (try fullReplay(t)).runs.first!.id
@@ -99,6 +100,7 @@ struct LazyStateTests {
         #expect(throws: CodecError.self) { try StateCodec.decode(long) }
         var lie = try fullReplay(t)
         lie.experiments[0].runs.append(31)
+        #expect(throws: CodecError.self) { try StateCodec.decode(StateCodec.encode(lie, format: 4)) }
         #expect(throws: CodecError.self) { try StateCodec.decode(StateCodec.encode(lie)) }
         // A run the truncated bytes cannot hold is refused at open.
         #expect(throws: CodecError.self) { try StateCodec.decode(Array(bytes[..<(table + 16)])) }
@@ -129,7 +131,7 @@ struct LazyStateTests {
         #expect(try reopened.check().snapshotsChecked == 1)
     }
 
-    @Test("a version 4 A/B test whose unit counts do not match its units is refused")
+    @Test("an A/B test whose unit counts do not match its units is refused (version 4) or reads as none (version 5)")
     func unitCountsChecked() throws {
         let t = try TestStore.withRun(modelVersions: 2)
         try t.store.createABTest(name: "ab", model: "m", variants: [ABVariant(name: "a", version: 1, weightBasisPoints: 5000),
@@ -140,7 +142,10 @@ struct LazyStateTests {
         #expect(throws: Never.self) { try StateCodec.decode(StateCodec.encode(t.store.state)) }
         var lie = t.store.state
         lie.abTests[0].units[0] += 1
-        #expect(throws: CodecError.self) { try StateCodec.decode(StateCodec.encode(lie)) }
+        #expect(throws: CodecError.self) { try StateCodec.decode(StateCodec.encode(lie, format: 4)) }
+        // Version 5 reads the tests when first asked: they do not decode then, and read as none, never as they claim.
+        let lazy = try StateCodec.decode(StateCodec.encode(lie))
+        #expect(!lazy.abPart.isDecoded && lazy.abTests.isEmpty && lazy.abTest(named: "ab") == nil)
     }
 
     @Test("monitoring is left in the snapshot until read, then equals the replay, before and after more predictions")
@@ -211,5 +216,88 @@ struct LazyStateTests {
         let time = Moment.time(t.now - 3500)
         #expect(try s.state(at: time, forModel: "m").model(named: "m") == (try s.state(at: time)).model(named: "m"))
         #expect(try s.state(at: .sequence(4), forModel: "m").model(named: "m") == nil)
+    }
+
+    /// Runs (as ``storeWithRuns()``), model "m" with two versions, a running A/B test with units and outcomes, and
+    /// monitoring: every part of a snapshot holds something.
+    static func storeWithParts() throws -> TestStore {
+        let t = try storeWithRuns()
+        let s = t.store
+        try s.createModel(name: "m", t.ctx())
+        try s.registerVersion(model: "m", run: "e1-r1", t.ctx())
+        try s.registerVersion(model: "m", run: "e1-r2", t.ctx())
+        try s.createABTest(name: "ab", model: "m", variants: [ABVariant(name: "a", version: 1, weightBasisPoints: 5000),
+                                                              ABVariant(name: "b", version: 2, weightBasisPoints: 5000)],
+                           metric: "c", t.ctx())
+        try s.startABTest("ab", t.ctx())
+        let units = (0..<200).map { "u\($0)" }
+        _ = try s.assign(test: "ab", units: units, t.ctx())
+        try s.recordOutcomes(test: "ab", units.prefix(80).map { ($0, 1.0, nil) }, t.ctx(actor: "bob"))
+        _ = try s.logPredictions(model: "m", version: 1, (0..<40).map { (Double($0), 0.9, nil) }, t.ctx())
+        try s.writeSnapshot()
+        return t
+    }
+
+    /// Where each part and run "e2-r7" (ordinal 17) lie in the newest snapshot's payload: the parts end it, in order.
+    static func layout(_ state: LogbookState, _ payload: [UInt8]) throws -> [(name: String, at: Int)] {
+        var end = payload.count
+        var places: [(String, Int)] = []
+        for part in StateCodec.Part.allCases.reversed() {
+            var w = BinaryWriter()
+            StateCodec.encode(part, state, &w)
+            end -= w.bytes.count
+            places.append((part.name, end + w.bytes.count / 2))
+        }
+        places.append(("run 17", try #require(payload.firstRange(of: Array("e2-r7".utf8))).lowerBound))
+        return places
+    }
+
+    @Test("version 5: opening checks only the head and run index; a run or part failing its checksum when read is rebuilt from the log")
+    func damagedPartsRebuilt() throws {
+        let layout = try { let t = try Self.storeWithParts()
+                           return try Self.layout(t.store.state, Array(readFile(t.store.snapshots.path(for: t.store.state.lastSequence))[96...])) }()
+        #expect(layout.count == 5)
+        for (name, at) in layout {
+            let t = try Self.storeWithParts()
+            let expected = try fullReplay(t)
+            let path = t.store.snapshots.path(for: expected.lastSequence)
+            var bytes = readFile(path)
+            // Decoded on their own (no log to rebuild from), the bytes are checked whole first.
+            var payload = Array(bytes[96...])
+            payload[at] ^= 0x5A
+            #expect(throws: CodecError.self, "\(name)") { try StateCodec.decode(payload) }
+            bytes[96 + at] ^= 0x5A
+            writeFile(path, bytes)
+            try t.reopen(writable: false)
+            #expect(t.store.warnings.isEmpty, "\(name): \(t.store.warnings)")
+            #expect(t.store.takeSnapshotRepairs().isEmpty)
+            #expect(t.store.state == expected, "\(name)")
+            #expect(t.store.takeSnapshotRepairs().contains { $0.contains("its \(name) failed its checksum") }, "\(name)")
+            // A writer that never reads the damaged part does not copy it into its next snapshot: that one checks out.
+            try t.reopen()
+            try t.store.createExperiment(name: "later", t.ctx())
+            try t.store.writeSnapshot()
+            let next = Array(readFile(t.store.snapshots.path(for: t.store.state.lastSequence))[96...])
+            #expect(try StateCodec.decode(next) == (try fullReplay(t)), "\(name)")
+            #expect(t.store.takeSnapshotRepairs().count == 1, "\(name)")
+        }
+    }
+
+    @Test("version 5: a cold query reads the head, the run index and its runs; the registry, A/B, monitoring and audit parts stay unread")
+    func partsLeftUnread() throws {
+        let t = try Self.storeWithParts()
+        try t.reopen(writable: false)
+        let s = t.store.state
+        #expect(s.bestRun(experiment: s.experiment(named: "e2"), metric: "m")?.run.id == "e2-r10")
+        #expect(!s.registry.isDecoded && !s.abPart.isDecoded && !s.monitoring.isDecoded && !s.actorEvents.snapshot.isDecoded)
+        #expect(try t.store.resolve("m/2").version.run == 2)
+        #expect(s.registry.isDecoded && !s.abPart.isDecoded && !s.monitoring.isDecoded && !s.actorEvents.snapshot.isDecoded)
+        // A writer noting new events' actors leaves the snapshot's lists where they are, and reads them merged.
+        try t.reopen()
+        try t.store.createExperiment(name: "later", t.ctx(actor: "bob"))
+        #expect(!t.store.state.actorEvents.snapshot.isDecoded)
+        #expect(t.store.state == (try fullReplay(t)))
+        let bob = Int(try #require(t.store.state.actors.id(of: "bob")))
+        #expect(t.store.state.actorEvents.events(of: bob).count == 2)
     }
 }

@@ -114,7 +114,7 @@ struct ReplayTests {
         #expect(try t.store.snapshots.sequences().last == t.store.state.lastSequence || t.store.state.lastSequence - (try t.store.snapshots.sequences().last ?? 0) < 10)
     }
 
-    @Test("a damaged snapshot is skipped with a warning; the state is still exact")
+    @Test("a damaged snapshot is never trusted: a bad head is skipped at open, a bad part is rebuilt from the log when read")
     func damagedSnapshot() throws {
         let t = try TestStore()
         randomHistory(t, seed: 11, steps: 150)
@@ -122,11 +122,22 @@ struct ReplayTests {
         let expected = t.store.state
         let newest = try t.store.snapshots.sequences().last!
         let path = t.store.snapshots.path(for: newest)
-        var bytes = readFile(path)
+        let good = readFile(path)
+        // The last part (each actor's event positions) is read after opening: it fails its checksum then, and is
+        // rebuilt from the log, with a warning.
+        var bytes = good
         bytes[bytes.count - 3] ^= 0xFF
         writeFile(path, bytes)
         try t.reopen()
-        #expect(t.store.warnings.contains { $0.contains("damaged snapshot") })
+        #expect(t.store.takeSnapshotRepairs().isEmpty)
+        #expect(t.store.state == expected)
+        #expect(t.store.takeSnapshotRepairs().contains { $0.contains("per-actor event positions failed its checksum") })
+        // The head is checked at open: the snapshot is skipped with a warning.
+        bytes = good
+        bytes[96 + 12] ^= 0xFF
+        writeFile(path, bytes)
+        try t.reopen()
+        #expect(t.store.warnings.contains { $0.contains("the snapshot's head fails its checksum") })
         #expect(t.store.state == expected)
         // check names the bad snapshot... it is skipped by open, but check reads every snapshot file.
         let e = #expect(throws: LogbookError.self) { _ = try t.store.check() }

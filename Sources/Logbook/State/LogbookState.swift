@@ -8,10 +8,20 @@ public struct LogbookState: Equatable, Sendable {
     public internal(set) var experiments: [Experiment] = []
     /// Runs by ordinal - 1 (decoded from a snapshot only when read).
     public internal(set) var runs = RunTable()
+    /// The model registry (decoded from a snapshot only when read).
+    var registry = LazyPart(Registry())
     /// Models by ordinal - 1.
-    public internal(set) var models: [Model] = []
+    public internal(set) var models: [Model] {
+        get { registry.value.models }
+        _modify { yield &registry.value.models }
+    }
+    /// The A/B tests (decoded from a snapshot only when read).
+    var abPart = LazyPart(ABTests())
     /// A/B tests by ordinal - 1.
-    public internal(set) var abTests: [ABTest] = []
+    public internal(set) var abTests: [ABTest] {
+        get { abPart.value.tests }
+        _modify { yield &abPart.value.tests }
+    }
     /// Monitoring (decoded from a snapshot only when read).
     var monitoring = LazyPart(Monitoring())
     /// Monitoring per model version, sorted by (model, version).
@@ -34,7 +44,7 @@ public struct LogbookState: Equatable, Sendable {
     /// Interned actors.
     public internal(set) var actors = StringTable()
     /// Positions of each actor's events, by actor id.
-    package internal(set) var actorEvents: [[LogPosition]] = []
+    package internal(set) var actorEvents = ActorEvents()
     /// Positions of each experiment's own events (not its runs'), by id - 1.
     package internal(set) var experimentEvents: [[LogPosition]] = []
     /// The minimum retention in days set by `retention set` (nil: never set; ``retentionDays`` gives the default).
@@ -50,8 +60,14 @@ public struct LogbookState: Equatable, Sendable {
 
     // Derived lookups, rebuilt after decoding; not part of the encoded state.
     var experimentByName: [String: Int] = [:]
-    var modelByName: [String: Int] = [:]
-    var abTestByName: [String: Int] = [:]
+    var modelByName: [String: Int] {
+        get { registry.value.byName }
+        _modify { yield &registry.value.byName }
+    }
+    var abTestByName: [String: Int] {
+        get { abPart.value.byName }
+        _modify { yield &abPart.value.byName }
+    }
 
     /// The empty state.
     public init() {}
@@ -120,10 +136,6 @@ public struct LogbookState: Equatable, Sendable {
     mutating func rebuildLookups() {
         experimentByName = [:]
         for e in experiments where !e.isDeleted { experimentByName[e.name] = e.id }
-        modelByName = [:]
-        for m in models { modelByName[m.name] = m.ordinal }
-        abTestByName = [:]
-        for t in abTests { abTestByName[t.name] = t.ordinal }
     }
 
     // MARK: Apply
@@ -133,8 +145,7 @@ public struct LogbookState: Equatable, Sendable {
         lastSequence = sequence
         lastTimestamp = timestamp
         let a = Int(actors.intern(actor))
-        if a == actorEvents.count { actorEvents.append([]) }
-        actorEvents[a].append(position)
+        actorEvents.append(actor: a, position)
     }
 
     /// Applies one metric point of run `run` (the replay hot path: no allocation for keys already seen).

@@ -79,33 +79,60 @@ public struct RunTable: RandomAccessCollection, Equatable, Sendable {
         }
     }
 
-    /// Writes the table: the offset table, each run's bytes (copied as they are for runs not changed since the
-    /// snapshot), then the id index.
-    func encode(_ w: inout BinaryWriter) {
-        w.varint(UInt64(count))
-        let table = w.bytes.count
-        for _ in 0...count { w.u64(0) }
-        let start = w.bytes.count
+    /// Writes the table (state version 5): the offsets, each run's checksum, the id index, then the runs' bytes
+    /// (copied as they are for runs not changed since the snapshot).
+    /// - Returns: the length of the runs' bytes and the checksum of the offsets, checksums and index.
+    func encode(_ w: inout BinaryWriter) -> (length: Int, indexChecksum: UInt32) {
+        var runBytes = BinaryWriter()
+        var offsets: [UInt64] = [], checksums: [UInt32] = []
+        offsets.reserveCapacity(count + 1)
+        checksums.reserveCapacity(count)
         // Ids never change, so the snapshot's index entries still hold; the tail's are added.
         var index = packed?.indexEntries() ?? []
         index.reserveCapacity(count)
         for i in 0..<count {
-            let here = UInt64(w.bytes.count - start).littleEndian
-            w.bytes.withUnsafeMutableBytes { $0.storeBytes(of: here, toByteOffset: table + 8 * i, as: UInt64.self) }
-            if i < packedCount, changed[i] == nil, let bytes = packed!.bytes(i) {
-                w.bytes.append(contentsOf: bytes)
+            let from = runBytes.bytes.count
+            offsets.append(UInt64(from))
+            if i < packedCount, changed[i] == nil, let bytes = packed!.soundBytes(i) {
+                runBytes.bytes.append(contentsOf: bytes)
             } else {
                 let r = self[i]
-                RunCodec.encode(r, &w)
+                RunCodec.encode(r, &runBytes)
                 if i >= packedCount { index.append((RunCodec.idHash(r.id), UInt32(i + 1))) }
             }
+            checksums.append(runBytes.bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[from...])) })
         }
-        let end = UInt64(w.bytes.count - start).littleEndian
-        w.bytes.withUnsafeMutableBytes { $0.storeBytes(of: end, toByteOffset: table + 8 * count, as: UInt64.self) }
+        offsets.append(UInt64(runBytes.bytes.count))
+        index.sort { ($0.hash, $0.ordinal) < ($1.hash, $1.ordinal) }
+        let start = w.bytes.count
+        for o in offsets { w.u64(o) }
+        for c in checksums { StateCodec.u32(c, &w) }
+        for e in index {
+            w.u64(e.hash)
+            StateCodec.u32(e.ordinal, &w)
+        }
+        let checksum = w.bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start...])) }
+        w.bytes.append(contentsOf: runBytes.bytes)
+        return (runBytes.bytes.count, checksum)
+    }
+
+    /// Writes the table as state version 4 did (for tests of reading it): the count, the offsets, the runs' bytes,
+    /// then the id index.
+    func encodeV4(_ w: inout BinaryWriter) {
+        w.varint(UInt64(count))
+        var runBytes = BinaryWriter()
+        var index = packed?.indexEntries() ?? []
+        for i in 0..<count {
+            w.u64(UInt64(runBytes.bytes.count))
+            RunCodec.encode(self[i], &runBytes)
+            if i >= packedCount { index.append((RunCodec.idHash(self[i].id), UInt32(i + 1))) }
+        }
+        w.u64(UInt64(runBytes.bytes.count))
+        w.bytes.append(contentsOf: runBytes.bytes)
         index.sort { ($0.hash, $0.ordinal) < ($1.hash, $1.ordinal) }
         for e in index {
             w.u64(e.hash)
-            withUnsafeBytes(of: e.ordinal.littleEndian) { w.bytes.append(contentsOf: $0) }
+            StateCodec.u32(e.ordinal, &w)
         }
     }
 
@@ -134,45 +161,84 @@ public struct RunTable: RandomAccessCollection, Equatable, Sendable {
     public static func == (a: RunTable, b: RunTable) -> Bool { a.elementsEqual(b) }
 }
 
-/// A snapshot's runs in its mapped bytes (state version 4): `count` + 1 little-endian u64 offsets into the run
-/// bytes, the run bytes, then `count` index entries (u64 id hash, u32 ordinal) sorted by hash.
+/// A snapshot's runs in its mapped bytes. State version 5: `count` + 1 little-endian u64 offsets into the runs'
+/// bytes, `count` u32 CRC32C of each run's bytes, `count` index entries (u64 id hash, u32 ordinal) sorted by hash,
+/// then the runs' bytes. Version 4 had no checksums and the index after the runs' bytes.
 struct PackedRuns: Sendable {
     let region: ByteRegion
     /// Where the offset table starts in `region`.
     let table: Int
-    /// Where the run bytes start.
-    let start: Int
+    /// Where the runs' checksums start (nil: version 4, checked with the whole snapshot).
+    let checksums: Int?
     /// Where the id index starts.
     let index: Int
+    /// Where the run bytes start, and their length.
+    let start: Int
+    let length: Int
     let count: Int
     /// What a run may name: experiments 1...experiments, metric keys below metricKeys.
     let experiments: Int
     let metricKeys: Int
+    /// Where a run that fails its checksum or does not decode is read from instead.
+    let recovery: SnapshotRecovery?
     private let cache = RunCache()
 
     static let indexEntrySize = 12
 
-    /// Reads the table's frame at `r`'s offset (a reader over `region.bytes[base...]`) and skips past it; only
-    /// bounds are checked here, each run is checked when decoded.
+    /// Reads a version-4 table's frame at `r`'s offset (a reader over `region.bytes[base...]`) and skips past it;
+    /// only bounds are checked here, each run is checked when decoded.
     init(_ r: inout BinaryReader, region: ByteRegion, base: Int, experiments: Int, metricKeys: Int) throws(CodecError) {
         let n = try r.count(minimumElementSize: 8 + Self.indexEntrySize)
         guard n == 0 || experiments > 0 else { throw CodecError.invalidValue(at: r.offset, "\(n) runs and no experiment") }
         guard r.remaining >= 8 * (n + 1) else { throw CodecError.truncated(at: r.offset, needed: 8 * (n + 1)) }
         self.region = region
         table = base + r.offset
+        checksums = nil
         start = table + 8 * (n + 1)
         count = n
         self.experiments = experiments
         self.metricKeys = metricKeys
+        recovery = nil
         let length = UInt64(littleEndian: region.bytes.loadUnaligned(fromByteOffset: table + 8 * n, as: UInt64.self))
         let first = UInt64(littleEndian: region.bytes.loadUnaligned(fromByteOffset: table, as: UInt64.self))
         let room = r.remaining - 8 * (n + 1)
         guard first == 0, length <= UInt64(room), room - Int(length) >= Self.indexEntrySize * n else {
             throw CodecError.invalidValue(at: r.offset, "the run table does not fit the snapshot")
         }
+        self.length = Int(length)
         index = start + Int(length)
         r.skip(to: index + Self.indexEntrySize * n - base)
     }
+
+    /// A version-5 table of `n` runs whose bytes are `length` long, at `table` in `region`. Its offsets, checksums and
+    /// index are checked against `indexChecksum` here; each run against its own checksum when read.
+    init(region: ByteRegion, at table: Int, count n: Int, length: Int, indexChecksum: UInt32, experiments: Int,
+         metricKeys: Int, recovery: SnapshotRecovery?) throws(CodecError) {
+        let room = region.bytes.count - table
+        guard n == 0 || experiments > 0 else { throw CodecError.invalidValue(at: 0, "\(n) runs and no experiment") }
+        guard n <= room / 24, room - (24 * n + 8) >= length else {
+            throw CodecError.invalidValue(at: 0, "the run table does not fit the snapshot")
+        }
+        self.region = region
+        self.table = table
+        checksums = table + 8 * (n + 1)
+        index = table + 12 * n + 8
+        start = index + Self.indexEntrySize * n
+        self.length = length
+        count = n
+        self.experiments = experiments
+        self.metricKeys = metricKeys
+        self.recovery = recovery
+        guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: region.bytes[table..<start])) == indexChecksum else {
+            throw CodecError.invalidValue(at: 0, "the run table's offsets and index fail their checksum")
+        }
+        guard offset(0) == 0, offset(n) == length else {
+            throw CodecError.invalidValue(at: 0, "the run table's offsets do not span its runs")
+        }
+    }
+
+    /// Where the table ends in `region`.
+    var end: Int { start + length }
 
     private func offset(_ i: Int) -> Int {
         Int(truncatingIfNeeded: UInt64(littleEndian: region.bytes.loadUnaligned(fromByteOffset: table &+ 8 &* i, as: UInt64.self)))
@@ -181,21 +247,37 @@ struct PackedRuns: Sendable {
     /// The bytes of run `i`, if its offsets are in order and in bounds.
     func bytes(_ i: Int) -> UnsafeRawBufferPointer? {
         let a = offset(i), b = offset(i + 1)
-        guard a >= 0, a <= b, b <= index - start else { return nil }
+        guard a >= 0, a <= b, b <= length else { return nil }
         return UnsafeRawBufferPointer(rebasing: region.bytes[(start + a)..<(start + b)])
+    }
+
+    /// The bytes of run `i` if they are in bounds and match their checksum (version 5).
+    func soundBytes(_ i: Int) -> UnsafeRawBufferPointer? {
+        guard let bytes = bytes(i) else { return nil }
+        guard let checksums else { return bytes }
+        let stored = UInt32(littleEndian: region.bytes.loadUnaligned(fromByteOffset: checksums + 4 * i, as: UInt32.self))
+        return CRC32C.checksum(bytes) == stored ? bytes : nil
+    }
+
+    /// Checks every run's bounds and checksum (without decoding).
+    func checkAll() throws(CodecError) {
+        for i in 0..<count where soundBytes(i) == nil {
+            throw CodecError.invalidValue(at: 0, "run \(i + 1) fails its checksum or bounds in the run table")
+        }
     }
 
     /// Decodes run `i` strictly.
     func decode(_ i: Int) throws(CodecError) -> Run {
-        guard let bytes = bytes(i) else { throw CodecError.invalidValue(at: 0, "run \(i + 1)'s offsets are out of order") }
+        guard let bytes = soundBytes(i) else {
+            throw CodecError.invalidValue(at: 0, "run \(i + 1)'s offsets are out of order or its bytes fail their checksum")
+        }
         var r = BinaryReader(bytes)
         let run = try RunCodec.decode(ordinal: i + 1, experiments: experiments, metricKeys: metricKeys, &r)
         try r.finish()
         return run
     }
 
-    /// Run `i`, decoded once and then kept. A run that does not decode (a snapshot whose checksum holds but whose
-    /// contents were not written by Logbook) reads as a deleted placeholder rather than trapping.
+    /// Run `i`, decoded once and then kept.
     func run(_ i: Int) -> Run {
         if let r = cache.state.withLock({ $0.all?[i] ?? $0.some[i] }) { return r }
         let run = decodeOrPlaceholder(i)
@@ -214,10 +296,14 @@ struct PackedRuns: Sendable {
         }
     }
 
+    /// Run `i`; when it fails its checksum or does not decode, the run as rebuilt from the log, or (when that fails
+    /// too, or for a snapshot decoded without a way to rebuild) a deleted placeholder.
     private func decodeOrPlaceholder(_ i: Int) -> Run {
-        (try? decode(i)) ?? Run(ordinal: i + 1, id: "damaged-run-\(i + 1)", experiment: 1,
-                                name: "(does not decode from the snapshot; run 'logbook check')",
-                                parent: nil, status: .failed, startTime: 0, isDeleted: true)
+        if let run = try? decode(i) { return run }
+        if let state = recovery?.state(for: "run \(i + 1)"), i < state.runs.count { return state.runs[i] }
+        return Run(ordinal: i + 1, id: "damaged-run-\(i + 1)", experiment: 1,
+                   name: "(does not decode from the snapshot; run 'logbook check')",
+                   parent: nil, status: .failed, startTime: 0, isDeleted: true)
     }
 
     var decodedCount: Int { cache.state.withLock { $0.all?.count ?? $0.some.count } }
