@@ -283,6 +283,31 @@ struct LazyStateTests {
         }
     }
 
+    @Test("version 5: a part that fails when read, in a store whose log cannot rebuild it either, reads as empty with a warning saying so")
+    func damagedPartAndLog() throws {
+        let t = try Self.storeWithParts()
+        let state = t.store.state
+        let path = t.store.snapshots.path(for: state.lastSequence)
+        let registry = try #require(try Self.layout(state, Array(readFile(path)[96...])).first { $0.name == "registry" })
+        var bytes = readFile(path)
+        bytes[96 + registry.at] ^= 0x5A
+        writeFile(path, bytes)
+        // With no older snapshot, and a record early in the log damaged (opening replays only after the snapshot),
+        // nothing can rebuild the part.
+        for older in try t.store.snapshots.sequences() where older < state.lastSequence {
+            try t.store.snapshots.remove(sequence: older)
+        }
+        let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: t.dir.path + "/store/log")
+            .filter { $0.hasSuffix(".seg") }.sorted().first)
+        var log = readFile(t.dir.path + "/store/log/" + segment)
+        log[200] ^= 0x5A
+        writeFile(t.dir.path + "/store/log/" + segment, log)
+        try t.reopen(writable: false)
+        #expect(t.store.state.runs.count == 30 && t.store.state.run(id: "e2-r7") != nil)
+        #expect(t.store.state.models.isEmpty && t.store.state.model(named: "m") == nil)
+        #expect(t.store.takeSnapshotRepairs().contains { $0.contains("its registry failed its checksum") && $0.contains("rebuilding it from the log failed") })
+    }
+
     @Test("version 5: a cold query reads the head, the run index and its runs; the registry, A/B, monitoring and audit parts stay unread")
     func partsLeftUnread() throws {
         let t = try Self.storeWithParts()

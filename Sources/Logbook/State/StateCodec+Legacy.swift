@@ -15,15 +15,7 @@ extension StateCodec {
         let actorEvents = s.actorEvents.all
         w.varint(UInt64(actorEvents.count))
         for list in actorEvents { positions(list, &w) }
-        w.varint(UInt64(s.experiments.count))
-        for (e, events) in zip(s.experiments, s.experimentEvents) {
-            w.string(e.name)
-            w.keyValues(e.tags)
-            w.u8(e.isDeleted ? 1 : 0)
-            w.zigzag(e.createdTime)
-            positions(events, &w)
-            if format >= 4 { ascending(e.runs, &w) }
-        }
+        encodeExperiments(s, withRuns: format >= 4, &w)
         // Version 4: the runs as a table whose entries are decoded on access.
         if format >= 4 {
             s.runs.encodeV4(&w)
@@ -67,15 +59,8 @@ extension StateCodec {
         var actorEvents: [[LogPosition]] = []
         for _ in 0..<actorLists { actorEvents.append(try positions(&r)) }
         s.actorEvents = ActorEvents(snapshot: LazyPart(actorEvents))
-        let experiments = try r.count(minimumElementSize: 4)
-        for i in 0..<experiments {
-            var e = Experiment(id: i + 1, name: try r.string(), tags: try r.keyValues(), createdTime: 0)
-            e.isDeleted = try bool(&r)
-            e.createdTime = try r.zigzag()
-            s.experiments.append(e)
-            s.experimentEvents.append(try positions(&r))
-            if v >= 4 { s.experiments[i].runs = try ascending(&r) }
-        }
+        try decodeExperiments(into: &s, withRuns: v >= 4, &r)
+        let experiments = s.experiments.count
         if v >= 4 {
             let packed = try PackedRuns(&r, region: region, base: base(b, region), experiments: experiments,
                                         metricKeys: s.metricKeys.strings.count)

@@ -28,15 +28,7 @@ package enum StateCodec {
         head.zigzag(s.lastTimestamp)
         head.strings(s.metricKeys.strings)
         head.strings(s.actors.strings)
-        head.varint(UInt64(s.experiments.count))
-        for (e, events) in zip(s.experiments, s.experimentEvents) {
-            head.string(e.name)
-            head.keyValues(e.tags)
-            head.u8(e.isDeleted ? 1 : 0)
-            head.zigzag(e.createdTime)
-            positions(events, &head)
-            ascending(e.runs, &head)
-        }
+        encodeExperiments(s, withRuns: true, &head)
         head.optional(s.retentionSetting) { $0.int($1) }
         head.optional(s.pruned) { w, p in w.varint(p.throughSequence); w.zigzag(p.throughTime); w.string(p.chain) }
         head.strings(s.erasedPseudonyms)
@@ -54,15 +46,39 @@ package enum StateCodec {
             head.varint(UInt64(body.bytes.count - start))
             u32(body.bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start...])) }, &head)
         }
-        var out = [version]
-        out.reserveCapacity(9 + head.bytes.count + body.bytes.count)
-        var w = BinaryWriter(bytes: out)
+        var w = BinaryWriter()
+        w.bytes.reserveCapacity(9 + head.bytes.count + body.bytes.count)
+        w.u8(version)
         u32(UInt32(head.bytes.count), &w)
         u32(CRC32C.checksum(head.bytes), &w)
-        out = w.bytes
-        out.append(contentsOf: head.bytes)
-        out.append(contentsOf: body.bytes)
-        return out
+        w.bytes.append(contentsOf: head.bytes)
+        w.bytes.append(contentsOf: body.bytes)
+        return w.bytes
+    }
+
+    /// The experiments (a count, then each with its own event positions and, from version 4, its runs).
+    static func encodeExperiments(_ s: LogbookState, withRuns: Bool, _ w: inout BinaryWriter) {
+        w.varint(UInt64(s.experiments.count))
+        for (e, events) in zip(s.experiments, s.experimentEvents) {
+            w.string(e.name)
+            w.keyValues(e.tags)
+            w.u8(e.isDeleted ? 1 : 0)
+            w.zigzag(e.createdTime)
+            positions(events, &w)
+            if withRuns { ascending(e.runs, &w) }
+        }
+    }
+
+    static func decodeExperiments(into s: inout LogbookState, withRuns: Bool, _ r: inout BinaryReader) throws(CodecError) {
+        let count = try r.count(minimumElementSize: withRuns ? 6 : 5)
+        for i in 0..<count {
+            var e = Experiment(id: i + 1, name: try r.string(), tags: try r.keyValues(), createdTime: 0)
+            e.isDeleted = try bool(&r)
+            e.createdTime = try r.zigzag()
+            s.experimentEvents.append(try positions(&r))
+            if withRuns { e.runs = try ascending(&r) }
+            s.experiments.append(e)
+        }
     }
 
     private static func unchangedBytes(_ part: Part, _ s: LogbookState) -> UnsafeRawBufferPointer? {
@@ -125,15 +141,8 @@ package enum StateCodec {
         s.lastTimestamp = try r.zigzag()
         s.metricKeys = StringTable(try r.strings())
         s.actors = StringTable(try r.strings())
-        let experiments = try r.count(minimumElementSize: 7)
-        for i in 0..<experiments {
-            var e = Experiment(id: i + 1, name: try r.string(), tags: try r.keyValues(), createdTime: 0)
-            e.isDeleted = try bool(&r)
-            e.createdTime = try r.zigzag()
-            s.experimentEvents.append(try positions(&r))
-            e.runs = try ascending(&r)
-            s.experiments.append(e)
-        }
+        try decodeExperiments(into: &s, withRuns: true, &r)
+        let experiments = s.experiments.count
         if try r.presence() { s.retentionSetting = try r.int() }
         if try r.presence() {
             let through = try r.varint(), time = try r.zigzag()
