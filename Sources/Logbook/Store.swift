@@ -457,6 +457,8 @@ public final class LogbookStore {
             try snapshots.write(Snapshot(sequence: state.lastSequence, timestamp: state.lastTimestamp,
                                          chain: log.digest.chain, payload: payload, batchEnd: log.endPosition))
             lastSnapshotBytes = payload.count
+            // From here the runs read from these bytes: the next snapshot copies the unchanged ones.
+            if let runs = try? StateCodec.encodedRuns(ByteRegion(copying: payload)) { state.runs = runs }
         } catch { throw Self.wrap(error) }
         lastSnapshotSequence = state.lastSequence
         bytesSinceSnapshot = 0

@@ -359,3 +359,25 @@ func runReference(_ arguments: ArraySlice<String>) -> Int32 {
         try ReferenceBenchmarks(scale: scale, directory: scratch, progress: progress).run()
     }
 }
+
+/// `logbook-bench replay STORE [--times N]`: full replays (snapshots ignored) of an existing store, e.g. one kept
+/// by `reference --keep`, for profiling. Prints the fastest time and the events per second.
+func runReplay(_ arguments: ArraySlice<String>) -> Int32 {
+    let (value, passed) = extractOption("--times", from: arguments)
+    let times = value.flatMap(Int.init) ?? 3
+    guard times > 0, passed.count == 1, let store = passed.first else { usageError("replay needs STORE [--times N]") }
+    do {
+        var best = Double.infinity
+        var events: UInt64 = 0
+        for _ in 0..<times {
+            let r = try timed { try LogbookStore.loadStateIgnoringSnapshots(at: store) }
+            best = min(best, r.seconds)
+            events = r.result.lastSequence
+        }
+        ProcessIO.writeStandardOutput("{\"events\": \(events), \"seconds\": \(best), \"events_per_s\": \(Int(Double(events) / best))}\n")
+        return 0
+    } catch {
+        ProcessIO.writeStandardError("Error: \(error)\n")
+        return 1
+    }
+}

@@ -3,7 +3,7 @@ import LogbookStorage
 // logbook-bench: measures the storage engine and the A/B test path. docs/performance.md has the method and the numbers.
 
 let usage = """
-Usage: logbook-bench storage|ab|monitor|reference|soak [--scale S] [--commands N] [--json] [--dir DIR]
+Usage: logbook-bench storage|ab|monitor|reference|replay|soak [--scale S] [--commands N] [--json] [--dir DIR]
 
 Commands:
   storage       append, durable append, replay, verify and hashing benchmarks (one run)
@@ -11,6 +11,7 @@ Commands:
   monitor       predictions logged per second (durable batches) and `monitor status` time over 10,000,000 predictions
   reference     the reference workload (docs/performance.md) at --scale S (default 1: 10,000,000 metric points,
                 2,000 model versions, 1,000,000 A/B units, 1,000,000 predictions), generated then measured
+  replay STORE  [--times N] full replays of an existing store (snapshots ignored), e.g. one kept by reference --keep
   soak          --commands N (default 1,000,000) commands through the library, one durable write each, automatic
                 snapshots; closed and reopened every tenth: resident memory and open time at each
 
@@ -178,6 +179,8 @@ case "reference":
     ProcessIO.exit(runReference(arguments.dropFirst()))
 case "soak":
     ProcessIO.exit(runSoak(arguments.dropFirst()))
+case "replay":
+    ProcessIO.exit(runReplay(arguments.dropFirst()))
 case "child-probe":
     ProcessIO.exit(runChildProbe(arguments.dropFirst()))
 case "--help", "-h":

@@ -17,8 +17,7 @@ extension LogbookState {
         if let experiment {
             for ordinal in experiment.runs { consider(ordinal - 1, runs[ordinal - 1]) }
         } else {
-            let all = runs.contiguous()
-            for i in all.indices { consider(i, all[i]) }
+            runs.forEachRun(consider)
         }
         return best.map { (runs[$0.index], $0.value) }
     }

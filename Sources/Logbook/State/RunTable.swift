@@ -13,8 +13,8 @@ public struct RunTable: RandomAccessCollection, Equatable, Sendable {
     private var packed: PackedRuns?
     /// Packed runs changed since the snapshot, by index.
     private var changed: [Int: Run] = [:]
-    /// Runs after the packed ones (all runs when the state was not decoded from a version-4 snapshot).
-    private var tail: [Run] = []
+    /// Runs after the packed ones (all runs when the state was not decoded from a snapshot).
+    private var tail = RunChunks()
     /// Ordinals of the runs in `tail`, by id.
     private var tailByID: [String: Int] = [:]
 
@@ -47,17 +47,38 @@ public struct RunTable: RandomAccessCollection, Equatable, Sendable {
         }
     }
 
-    /// Every run as one array: the snapshot's are decoded first, all at once (then kept), so a scan costs what
-    /// it costs over an array. No copy is made when no run changed since the snapshot.
-    func contiguous() -> [Run] {
-        guard let packed else { return tail }
+    /// The snapshot's runs as one array, with the changes since: decoded all at once (then kept), so a scan costs
+    /// what it costs over an array. No copy is made when no run changed since the snapshot.
+    private func packedRuns() -> [Run] {
+        guard let packed else { return [] }
         var all = packed.all()
-        if changed.isEmpty && tail.isEmpty { return all }
         for (i, r) in changed { all[i] = r }
-        return all + tail
+        return all
     }
 
-    public func makeIterator() -> Array<Run>.Iterator { contiguous().makeIterator() }
+    /// Calls `body` with every run in order, and its index: no copy of the runs.
+    func forEachRun(_ body: (Int, borrowing Run) -> Void) {
+        let front = packedRuns()
+        for i in front.indices { body(i, front[i]) }
+        let p = front.count
+        tail.forEach { i, r in body(p + i, r) }
+    }
+
+    public func makeIterator() -> Iterator { Iterator(front: packedRuns().makeIterator(), tail: tail) }
+
+    /// Iterates the snapshot's runs, then the ones after.
+    public struct Iterator: IteratorProtocol {
+        var front: Array<Run>.Iterator
+        let tail: RunChunks
+        var position = 0
+
+        public mutating func next() -> Run? {
+            if let r = front.next() { return r }
+            guard position < tail.count else { return nil }
+            defer { position += 1 }
+            return tail[position]
+        }
+    }
 
     /// Adds a run (its ordinal must be `count + 1`).
     mutating func append(_ run: Run) {
@@ -73,7 +94,7 @@ public struct RunTable: RandomAccessCollection, Equatable, Sendable {
     mutating func update(_ index: Int, _ body: (inout Run) -> Void) {
         let p = packedCount
         if index >= p {
-            tail.withUnsafeMutableBufferPointer { body(&$0[index - p]) }
+            tail.update(index - p, body)
         } else {
             body(&self[index])
         }

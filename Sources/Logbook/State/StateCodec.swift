@@ -128,38 +128,68 @@ package enum StateCodec {
     /// Whether a payload checks its own parts (version 5 and later): opening then need not check all of it.
     package static func checksItsParts(_ payload: UnsafeRawBufferPointer) -> Bool { (payload.first ?? 0) >= 5 }
 
-    private static func decodeParts(_ b: UnsafeRawBufferPointer, region: ByteRegion,
-                                    recovery: SnapshotRecovery?) throws(CodecError) -> LogbookState {
+    /// A version-5 head: the state's small fields, and where and how long the run table and each part are.
+    private struct Head {
+        var state = LogbookState()
+        var runCount = 0, runLength = 0
+        var indexChecksum: UInt32 = 0
+        var parts: [(length: Int, checksum: UInt32)] = []
+        /// Where the body starts in the region.
+        var body = 0
+    }
+
+    private static func decodeHead(_ b: UnsafeRawBufferPointer, region: ByteRegion) throws(CodecError) -> Head {
         guard b.count >= 9 else { throw CodecError.truncated(at: 0, needed: 9) }
         let headLength = Int(u32(b, 1))
         guard headLength <= b.count - 9 else { throw CodecError.truncated(at: 9, needed: headLength) }
         let headBytes = UnsafeRawBufferPointer(rebasing: b[9..<(9 + headLength)])
         guard CRC32C.checksum(headBytes) == u32(b, 5) else { throw CodecError.invalidValue(at: 5, "the snapshot's head fails its checksum") }
         var r = BinaryReader(headBytes)
+        var head = Head()
         var s = LogbookState()
         s.lastSequence = try r.varint()
         s.lastTimestamp = try r.zigzag()
         s.metricKeys = StringTable(try r.strings())
         s.actors = StringTable(try r.strings())
         try decodeExperiments(into: &s, withRuns: true, &r)
-        let experiments = s.experiments.count
         if try r.presence() { s.retentionSetting = try r.int() }
         if try r.presence() {
             let through = try r.varint(), time = try r.zigzag()
             s.pruned = PruneCheckpoint(throughSequence: through, throughTime: time, chain: try r.string())
         }
         s.erasedPseudonyms = try r.strings()
-        let runCount = try size(&r), runLength = try size(&r)
-        let indexChecksum = try u32(&r)
-        var parts: [(length: Int, checksum: UInt32)] = []
-        for _ in Part.allCases { parts.append((try size(&r), try u32(&r))) }
+        head.runCount = try size(&r)
+        head.runLength = try size(&r)
+        head.indexChecksum = try u32(&r)
+        for _ in Part.allCases { head.parts.append((try size(&r), try u32(&r))) }
         try r.finish()
+        head.state = s
+        head.body = base(b, region) + 9 + headLength
+        return head
+    }
+
+    private static func packedRuns(_ head: Head, region: ByteRegion, recovery: SnapshotRecovery?) throws(CodecError) -> PackedRuns {
+        try PackedRuns(region: region, at: head.body, count: head.runCount, length: head.runLength,
+                       indexChecksum: head.indexChecksum, experiments: head.state.experiments.count,
+                       metricKeys: head.state.metricKeys.strings.count, recovery: recovery)
+    }
+
+    /// The run table of a version-5 payload the writer has just encoded: its runs then read from those bytes, so
+    /// the next snapshot copies the unchanged ones instead of encoding them again.
+    static func encodedRuns(_ region: ByteRegion) throws(CodecError) -> RunTable {
+        RunTable(packed: try packedRuns(try decodeHead(region.bytes, region: region), region: region, recovery: nil))
+    }
+
+    private static func decodeParts(_ b: UnsafeRawBufferPointer, region: ByteRegion,
+                                    recovery: SnapshotRecovery?) throws(CodecError) -> LogbookState {
+        let head = try decodeHead(b, region: region)
+        var s = head.state
+        let runCount = head.runCount, parts = head.parts
 
         // The body: the run table, then the parts, each where the head says.
         let base = base(b, region)
-        var at = base + 9 + headLength
-        let packed = try PackedRuns(region: region, at: at, count: runCount, length: runLength, indexChecksum: indexChecksum,
-                                    experiments: experiments, metricKeys: s.metricKeys.strings.count, recovery: recovery)
+        var at = head.body
+        let packed = try packedRuns(head, region: region, recovery: recovery)
         for e in s.experiments where !(e.runs.last.map { $0 <= runCount } ?? true) {
             throw CodecError.invalidValue(at: 0, "experiment \(e.id) lists a run that does not exist")
         }

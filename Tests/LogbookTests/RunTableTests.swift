@@ -1,0 +1,106 @@
+@testable import Logbook
+import LogbookEvents
+import LogbookTestSupport
+import Testing
+
+@Suite("Run table: chunks shared between copies, and a writer's runs read from its own snapshot")
+struct RunTableTests {
+    static func run(_ i: Int) -> Run {
+        Run(ordinal: i + 1, id: "r\(i)", experiment: 1, name: "run \(i)", parent: nil, startTime: Int64(i))
+    }
+
+    @Test("runs in chunks: appends cross chunk boundaries in order, a copy changed in one chunk leaves the original whole")
+    func chunks() {
+        var a = RunChunks()
+        let n = 2 * RunChunks.chunkSize + 7
+        for i in 0..<n { a.append(Self.run(i)) }
+        #expect(a.count == n)
+        var seen: [Int] = []
+        a.forEach { i, r in
+            if r.ordinal != i + 1 { Issue.record("run \(i) has ordinal \(r.ordinal)") }
+            seen.append(i)
+        }
+        #expect(seen == Array(0..<n))
+        #expect(a.array.map(\.id) == (0..<n).map { "r\($0)" })
+
+        var b = a
+        b[RunChunks.chunkSize].name = "changed"
+        b.update(n - 1) { $0.status = .failed }
+        b.append(Self.run(n))
+        #expect(a.count == n && b.count == n + 1)
+        #expect(a[RunChunks.chunkSize].name == "run \(RunChunks.chunkSize)")
+        #expect(a[n - 1].status == .running)
+        #expect(b[RunChunks.chunkSize].name == "changed" && b[n - 1].status == .failed)
+        #expect(a != b)
+        b[RunChunks.chunkSize].name = "run \(RunChunks.chunkSize)"
+        b.update(n - 1) { $0.status = .running }
+        var c = a
+        c.append(Self.run(n))
+        #expect(b == c)
+    }
+
+    /// A store with `count` runs in one experiment, each with a metric, written in one batch.
+    static func store(runs count: Int) throws -> TestStore {
+        let t = try TestStore()
+        try t.store.createExperiment(name: "e", t.ctx())
+        let c = t.ctx()
+        try t.store.transaction { () throws(LogbookError) in
+            for i in 0..<count {
+                _ = try t.store.startRun(experiment: "e", id: "r\(i)", c)
+                try t.store.logToRun("r\(i)", metrics: [series("m", [Double(i)])], c)
+            }
+        }
+        return t
+    }
+
+    @Test("a transaction that fails after changing runs in several chunks leaves every run as it was; one that succeeds equals a replay")
+    func transactionsOverChunks() throws {
+        let n = RunChunks.chunkSize + 40
+        let t = try Self.store(runs: n)
+        let before = StateCodec.encode(t.store.state)
+        #expect(throws: LogbookError.self) {
+            try t.store.transaction { () throws(LogbookError) in
+                try t.store.logToRun("r3", metrics: [series("m", [-1, -2])], t.ctx())
+                try t.store.endRun("r\(n - 1)", t.ctx())
+                _ = try t.store.startRun(experiment: "e", id: "new", t.ctx())
+                try t.store.endRun("no-such-run", t.ctx())
+            }
+        }
+        #expect(StateCodec.encode(t.store.state) == before)
+        #expect(t.store.state.run(id: "new") == nil && t.store.state.run(id: "r\(n - 1)")?.status == .running)
+
+        try t.store.transaction { () throws(LogbookError) in
+            try t.store.logToRun("r3", metrics: [series("m", [5000])], t.ctx())
+            try t.store.endRun("r\(n - 1)", t.ctx())
+            _ = try t.store.startRun(experiment: "e", id: "new", t.ctx())
+        }
+        let s = t.store.state
+        #expect(s.runs.count == n + 1 && s.run(id: "new")?.ordinal == n + 1)
+        #expect(s.bestRun(experiment: nil, metric: "m")?.run.id == "r3")
+        #expect(s == (try fullReplay(t)))
+    }
+
+    @Test("after writing a snapshot a writer's runs read from its bytes; runs changed after it, and the next snapshot, equal a replay byte for byte")
+    func writerAdoptsItsSnapshot() throws {
+        let t = try Self.store(runs: 40)
+        try t.store.writeSnapshot()
+        #expect(t.store.state.runs.decodedRuns == 0)
+        #expect(t.store.state.runs.count == 40)
+        #expect(t.store.state.run(id: "r7")?.latest.first?.value == 7)
+        #expect(t.store.state.runs.decodedRuns == 1)
+
+        try t.store.logToRun("r7", metrics: [series("m", [100])], t.ctx())
+        _ = try t.store.startRun(experiment: "e", id: "late", t.ctx())
+        try t.store.registerVersion(model: "m", run: "r9", t.ctx())
+        #expect(t.store.state.bestRun(experiment: nil, metric: "m")?.run.id == "r7")
+        #expect(t.store.state.run(id: "r9")?.registeredVersions == 1)
+        let replayed = try fullReplay(t)
+        #expect(t.store.state == replayed)
+        #expect(StateCodec.encode(t.store.state) == StateCodec.encode(replayed))
+        try t.store.writeSnapshot()
+        #expect(StateCodec.encode(t.store.state) == StateCodec.encode(try fullReplay(t)))
+        try t.reopen(writable: false)
+        #expect(t.store.state == replayed)
+        _ = try t.store.check()
+    }
+}
