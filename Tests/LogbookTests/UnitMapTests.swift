@@ -61,4 +61,35 @@ struct UnitMapTests {
             }
         }
     }
+
+    @Test("the radix order is the stable ascending order, whatever bytes the keys share or differ in")
+    func keyOrder() {
+        var g = SeededGenerator(seed: 5)
+        let shapes: [[UInt64]] = [
+            [], [9], [3, 3, 3], (0..<5000).map { _ in g.next() },
+            (0..<3000).map { _ in g.next() % 97 },                       // many repeats, high bytes all zero
+            (0..<2000).map { _ in (g.next() % 4) << 56 | 0xABCD },       // only the top byte differs
+            (0..<1000).map { UInt64.max - UInt64($0 % 10) },
+        ]
+        for keys in shapes {
+            let expected = keys.indices.sorted { (keys[$0], $0) < (keys[$1], $1) }
+            #expect(KeyOrder.ascending(keys) == expected, "\(keys.count) keys")
+        }
+    }
+
+    @Test("looking up a batch in one walk gives what one lookup per key gives, in arrays, in snapshot bytes and with recent inserts")
+    func batchLookup() {
+        var g = SeededGenerator(seed: 8)
+        var map = UnitMap()
+        for _ in 0..<4000 { map.insert(g.next() % 20_000, UInt8(g.next() % 3)) }
+        let arrays = UnitMap(sortedKeys: map.sortedArrays().keys, values: map.sortedArrays().values)
+        var withRecent = arrays
+        for _ in 0..<50 { withRecent.insert(g.next() % 20_000, 2) }
+        for m in [arrays, packed(arrays.sortedArrays().keys, arrays.sortedArrays().values), withRecent] {
+            let keys = (0..<3000).map { _ in g.next() % 20_000 } + [0, 19_999, UInt64.max]
+            let found = m.values(of: keys, order: KeyOrder.ascending(keys))
+            #expect(found == keys.map { m[$0] })
+            #expect(found.contains(nil) && found.contains { $0 != nil })
+        }
+    }
 }

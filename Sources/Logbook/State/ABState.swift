@@ -136,16 +136,23 @@ public struct ABTest: Equatable, Sendable {
     mutating func record(_ outcomes: [ABOutcome]) {
         // Per metric, the event's assigned units are merged into the outcome set at once; the tallies then take
         // the new outcomes in the event's order, as one-by-one inserts would.
+        // The hashes are sorted once: that order looks up their variants in one walk of the assignments and,
+        // filtered per metric, merges them into the outcome sets.
+        let hashes = outcomes.map { Self.unitHash(salt: salt, unit: $0.unit) }
+        let order = KeyOrder.ascending(hashes)
+        let assigned = assignments.values(of: hashes, order: order)
         var perMetric: [[(key: UInt64, value: UInt8)]] = Array(repeating: [], count: outcomeUnits.count)
         var chosen: [[(variant: UInt8, value: Double)]] = Array(repeating: [], count: outcomeUnits.count)
-        for o in outcomes where o.metric >= 0 && o.metric < outcomeUnits.count {
-            let h = Self.unitHash(salt: salt, unit: o.unit)
-            guard let v = assignments[h] else { continue }
-            perMetric[o.metric].append((h, 0))
+        var place = [Int](repeating: -1, count: outcomes.count) // an outcome's position in its metric's batch
+        for (i, o) in outcomes.enumerated() where o.metric >= 0 && o.metric < outcomeUnits.count {
+            guard let v = assigned[i] else { continue }
+            place[i] = perMetric[o.metric].count
+            perMetric[o.metric].append((hashes[i], 0))
             chosen[o.metric].append((v, o.value))
         }
         for m in perMetric.indices where !perMetric[m].isEmpty {
-            for i in outcomeUnits[m].insert(batch: perMetric[m]) {
+            let metricOrder = order.compactMap { place[$0] >= 0 && outcomes[$0].metric == m ? place[$0] : nil }
+            for i in outcomeUnits[m].insert(batch: perMetric[m], order: metricOrder) {
                 tallies[Int(chosen[m][i].variant)][m].add(chosen[m][i].value)
             }
         }

@@ -94,31 +94,93 @@ package struct UnitMap: Sendable {
 
     /// Adds many entries at once (an event's units), sorted and merged into the arrays in one pass, skipping keys
     /// already present and later repeats of a key: the same result as inserting them one by one, in order.
+    /// - Parameter order: the positions of `batch` in ascending key order, equal keys in position order
+    ///   (``KeyOrder/ascending(_:)``), when the caller has it already.
     /// - Returns: the positions in `batch` of the entries added, ascending.
-    package mutating func insert(batch: [(key: UInt64, value: UInt8)]) -> [Int] {
+    package mutating func insert(batch: [(key: UInt64, value: UInt8)], order given: [Int]? = nil) -> [Int] {
         guard batch.count > 64 else {
             var added: [Int] = []
             for (i, e) in batch.enumerated() where insert(e.key, e.value) { added.append(i) }
             return added
         }
         if packed != nil || !recent.isEmpty { (keys, values) = sortedArrays(); packed = nil; recent = [:] }
-        let order = batch.indices.sorted { (batch[$0].key, $0) < (batch[$1].key, $1) } // the first of equal keys first
-        var k: [UInt64] = [], v: [UInt8] = [], added: [Int] = []
-        k.reserveCapacity(keys.count + batch.count)
-        v.reserveCapacity(keys.count + batch.count)
+        let order = given ?? KeyOrder.ascending(batch.map(\.key))
+        // The new entries, ascending: each key looked up by galloping from the last one's place.
+        var isAdded = [Bool](repeating: false, count: batch.count)
+        var newKeys: [UInt64] = [], newValues: [UInt8] = []
+        newKeys.reserveCapacity(batch.count)
+        newValues.reserveCapacity(batch.count)
+        keys.withUnsafeBufferPointer { k in
+            var i = 0
+            for j in order {
+                let e = batch[j]
+                if newKeys.last == e.key { continue }
+                i = Self.gallop(to: e.key, from: i, count: k.count) { k[$0] }
+                if i < k.count && k[i] == e.key { continue }
+                newKeys.append(e.key)
+                newValues.append(e.value)
+                isAdded[j] = true
+            }
+        }
+        // Merged in place from the back, so the old entries are moved at most once and never copied whole.
+        let old = keys.count, m = newKeys.count
+        keys.append(contentsOf: repeatElement(0, count: m))
+        values.append(contentsOf: repeatElement(0, count: m))
+        keys.withUnsafeMutableBufferPointer { k in
+            values.withUnsafeMutableBufferPointer { v in
+                var i = old - 1, j = m - 1, w = old + m - 1
+                while j >= 0 {
+                    if i >= 0 && k[i] > newKeys[j] {
+                        k[w] = k[i]; v[w] = v[i]; i -= 1
+                    } else {
+                        k[w] = newKeys[j]; v[w] = newValues[j]; j -= 1
+                    }
+                    w -= 1
+                }
+            }
+        }
+        return isAdded.indices.filter { isAdded[$0] }
+    }
+
+    /// The first position at or after `start` whose key is not below `wanted` (`count` when none), given keys
+    /// ascending and the key at `start - 1`, if any, below `wanted`: doubling steps, then a binary search.
+    @inline(__always)
+    private static func gallop(to wanted: UInt64, from start: Int, count: Int, key: (Int) -> UInt64) -> Int {
+        var i = start, step = 1
+        while i + step < count && key(i + step) < wanted { i += step; step <<= 1 }
+        var lo = i, hi = min(i + step, count)
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if key(mid) < wanted { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// The values of many keys at once: `order` is their positions in ascending key order
+    /// (``KeyOrder/ascending(_:)``), so the map is walked once rather than searched for each.
+    /// - Returns: the value of each key of `keys` (nil when absent), in the order of `keys`.
+    package func values(of keys: [UInt64], order: [Int]) -> [UInt8?] {
+        var result = [UInt8?](repeating: nil, count: keys.count)
+        if let p = packed {
+            walk(keys, order, count: p.count, key: p.key, into: &result) { p.value($0) }
+        } else {
+            self.keys.withUnsafeBufferPointer { k in
+                values.withUnsafeBufferPointer { v in walk(keys, order, count: k.count, key: { k[$0] }, into: &result) { v[$0] } }
+            }
+        }
+        if !recent.isEmpty { for (i, key) in keys.enumerated() where result[i] == nil { result[i] = recent[key] } }
+        return result
+    }
+
+    /// Walks sorted entries `0..<count` (read through `key` and `value`) alongside `keys` in `order`.
+    @inline(__always)
+    private func walk(_ keys: [UInt64], _ order: [Int], count: Int, key: (Int) -> UInt64, into result: inout [UInt8?],
+                      value: (Int) -> UInt8) {
         var i = 0
         for j in order {
-            let e = batch[j]
-            while i < keys.count && keys[i] < e.key { k.append(keys[i]); v.append(values[i]); i += 1 }
-            if (i < keys.count && keys[i] == e.key) || k.last == e.key { continue }
-            k.append(e.key)
-            v.append(e.value)
-            added.append(j)
+            i = Self.gallop(to: keys[j], from: i, count: count, key: key)
+            if i < count && key(i) == keys[j] { result[j] = value(i) }
         }
-        while i < keys.count { k.append(keys[i]); v.append(values[i]); i += 1 }
-        keys = k
-        values = v
-        return added.sorted()
     }
 
     /// The keys and values in ascending key order.
