@@ -1,3 +1,4 @@
+internal import LogbookEvents
 internal import LogbookStorage
 import Synchronization
 
@@ -6,6 +7,31 @@ import Synchronization
 struct LazyPart<Value: Sendable>: Sendable {
     private var owned: Value?
     private let source: Source?
+    /// Changes made before the part was first read, applied when it is.
+    private var deferred: Deferred?
+
+    /// A change to the part (an event of the tail after a snapshot that touches this part only).
+    typealias Change = @Sendable (inout Value) -> Void
+
+    /// Changes waiting for the first read of the snapshot's part, applied then, in order, once (shared by the
+    /// state's copies: a copy that adds a change first takes its own list).
+    final class Deferred: @unchecked Sendable {
+        // @unchecked: `changes` is only appended to while the object is uniquely referenced and not yet applied.
+        fileprivate var changes: [Change]
+        private let cache = Mutex<Value?>(nil)
+
+        fileprivate init(_ changes: [Change]) { self.changes = changes }
+
+        fileprivate func value(from source: Source) -> Value {
+            if let v = cache.withLock({ $0 }) { return v }
+            var v = source.value()
+            for change in changes { change(&v) }
+            cache.withLock { $0 = v }
+            return v
+        }
+
+        fileprivate var isApplied: Bool { cache.withLock { $0 != nil } }
+    }
 
     /// The snapshot's bytes of the part, how to check and decode them, and what to read when they fail.
     final class Source: Sendable {
@@ -70,16 +96,56 @@ struct LazyPart<Value: Sendable>: Sendable {
     }
 
     var value: Value {
-        get { owned ?? source!.value() }
+        get { owned ?? deferred?.value(from: source!) ?? source!.value() }
         _modify {
-            if owned == nil { owned = source!.value() }
+            if owned == nil {
+                owned = deferred?.value(from: source!) ?? source!.value()
+                deferred = nil
+            }
             yield &owned!
         }
     }
 
-    /// The snapshot bytes of the part while it is unchanged and sound (nil once it is held as a value).
-    var unchangedBytes: UnsafeRawBufferPointer? { owned == nil ? source?.copyableBytes : nil }
+    /// Makes `change` now when the part is held as a value or was read; otherwise keeps it for the first read, so
+    /// that replaying a tail of events that touch this part does not decode it for a command that never reads it.
+    /// `change` must read nothing but the part (and what it captures).
+    mutating func change(_ change: @escaping Change) {
+        guard !isLoaded else {
+            change(&value)
+            return
+        }
+        if isKnownUniquelyReferenced(&deferred) {
+            deferred!.changes.append(change)
+        } else {
+            deferred = Deferred((deferred?.changes ?? []) + [change])
+        }
+    }
+
+    /// Whether a change is made at once: the part is held as a value, or was read.
+    var isLoaded: Bool {
+        guard owned == nil, let source else { return true }
+        return deferred.map(\.isApplied) ?? source.isDecoded
+    }
+
+    /// The snapshot bytes of the part while it is unchanged and sound (nil once it is held as a value or changed).
+    var unchangedBytes: UnsafeRawBufferPointer? { owned == nil && deferred == nil ? source?.copyableBytes : nil }
 
     /// Whether the part was read (for tests of what a command decodes).
-    var isDecoded: Bool { owned != nil || source?.isDecoded == true }
+    var isDecoded: Bool { owned != nil || (deferred.map(\.isApplied) ?? (source?.isDecoded == true)) }
+}
+
+/// A part of the state that events change by themselves (reading nothing outside it).
+protocol ReplayedPart: Sendable {
+    mutating func apply(_ event: Event, timestamp: Int64, actor: String, position: LogPosition)
+}
+
+extension LazyPart where Value: ReplayedPart {
+    /// Applies `event` to the part: at once when it is loaded (no closure made), else when it is first read.
+    mutating func apply(_ event: Event, timestamp: Int64, actor: String, position: LogPosition) {
+        if isLoaded {
+            value.apply(event, timestamp: timestamp, actor: actor, position: position)
+        } else {
+            change { $0.apply(event, timestamp: timestamp, actor: actor, position: position) }
+        }
+    }
 }

@@ -112,22 +112,11 @@ public struct LogbookState: Equatable, Sendable {
     /// The thresholds in force for a model.
     public func thresholds(model: Int) -> MonitorThresholds { monitorThresholds[model] ?? MonitorThresholds() }
 
-    func monitorIndex(model: Int, version: Int) -> Int? {
-        var lo = 0, hi = monitors.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if (monitors[mid].model, monitors[mid].version) < (model, version) { lo = mid + 1 } else { hi = mid }
-        }
-        return lo < monitors.count && monitors[lo].model == model && monitors[lo].version == version ? lo : nil
-    }
+    /// The index of a version's monitor.
+    func monitorIndex(model: Int, version: Int) -> Int? { monitoring.value.index(model: model, version: version) }
 
     /// The index of a version's monitor, inserted in order when new.
-    mutating func monitorSlot(model: Int, version: Int) -> Int {
-        if let i = monitorIndex(model: model, version: version) { return i }
-        let at = monitors.firstIndex { ($0.model, $0.version) > (model, version) } ?? monitors.count
-        monitors.insert(VersionMonitor(model: model, version: version), at: at)
-        return at
-    }
+    mutating func monitorSlot(model: Int, version: Int) -> Int { monitoring.value.slot(model: model, version: version) }
 
     /// The string id of a run ordinal.
     public func runID(_ ordinal: Int) -> String { runs[ordinal - 1].id }
@@ -234,88 +223,14 @@ public struct LogbookState: Equatable, Sendable {
             withRun(run, position) { r in r.isDeleted = true }
         case let .runRestored(run):
             withRun(run, position) { r in r.isDeleted = false }
-        case let .modelCreated(model, name, description, owner, purpose, riskTier):
-            guard model == models.count + 1 else { return }
-            models.append(Model(ordinal: model, name: name, description: description, owner: owner, purpose: purpose,
-                                riskTier: riskTier, createdTime: timestamp, events: [position]))
-            modelByName[name] = model
-        case let .modelUpdated(model, description, owner, purpose, riskTier, validation):
-            withModel(model, position) { m in
-                if let description { m.description = description }
-                if let owner { m.owner = owner }
-                if let purpose { m.purpose = purpose }
-                if let riskTier { m.riskTier = riskTier }
-                if let validation { m.validation = validation }
-            }
-        case let .modelDeleted(model):
-            withModel(model, position) { m in m.isDeleted = true }
-        case let .modelRestored(model):
-            withModel(model, position) { m in m.isDeleted = false }
-        case let .versionRegistered(model, version, run, artifactPath, artifactSHA256, parent, description, datasets, metrics):
-            withModel(model, position) { m in
-                guard version == m.versions.count + 1 else { return }
-                m.versions.append(ModelVersion(number: version, run: run, artifactPath: artifactPath,
-                                               artifactSHA256: artifactSHA256, parent: parent, description: description,
-                                               datasets: datasets, metrics: metrics, createdTime: timestamp,
-                                               stageTime: timestamp))
-            }
+        case .modelCreated, .modelUpdated, .modelDeleted, .modelRestored, .stageChanged, .aliasSet, .aliasRemoved,
+             .policySet, .promotionEvaluated, .promotionApproved, .promotionRejected, .rollbackPerformed, .driftChecked:
+            registry.apply(event, timestamp: timestamp, actor: actor, position: position)
+        case let .versionRegistered(_, _, run, _, _, _, _, _, _):
+            registry.apply(event, timestamp: timestamp, actor: actor, position: position)
             if run >= 1 && run <= runs.count { runs[run - 1].registeredVersions += 1 }
-        case let .stageChanged(model, version, _, to, archived):
-            withModel(model, position) { m in
-                for a in archived where a >= 1 && a <= m.versions.count {
-                    m.versions[a - 1].stage = .archived
-                    m.versions[a - 1].stageTime = timestamp
-                }
-                guard version >= 1 && version <= m.versions.count else { return }
-                m.versions[version - 1].stage = to
-                m.versions[version - 1].stageTime = timestamp
-                m.versions[version - 1].pendingPromotionBy = nil
-            }
-        case let .aliasSet(model, alias, version):
-            withModel(model, position) { m in m.aliases.set(alias, String(version)) }
-        case let .aliasRemoved(model, alias):
-            withModel(model, position) { m in m.aliases.remove(alias) }
-        case let .policySet(model, policy):
-            withModel(model, position) { m in m.policy = policy }
-        case let .promotionEvaluated(model, version, evaluation):
-            withModel(model, position) { m in
-                guard version >= 1 && version <= m.versions.count else { return }
-                m.versions[version - 1].pendingPromotionBy = evaluation.decision == .pendingApproval ? actor : nil
-            }
-        case let .promotionApproved(model, _):
-            withModel(model, position) { _ in }
-        case let .promotionRejected(model, version):
-            withModel(model, position) { m in
-                guard version >= 1 && version <= m.versions.count else { return }
-                m.versions[version - 1].pendingPromotionBy = nil
-            }
-        case let .rollbackPerformed(model, _, _):
-            withModel(model, position) { _ in }
-        case let .abTestCreated(test, name, model, variants, metric, continuous, guardrails, minimumSample, alpha, salt,
-                                sequential):
-            guard test == abTests.count + 1 else { return }
-            var t = ABTest(ordinal: test, name: name, model: model, variants: variants, metric: metric, continuous: continuous,
-                           guardrails: guardrails, minimumSample: minimumSample, alpha: alpha, salt: salt,
-                           sequential: sequential, createdTime: timestamp)
-            t.events = [position]
-            abTests.append(t)
-            abTestByName[name] = test
-        case let .abTestStarted(test):
-            withTest(test, position) { t in
-                t.status = .running
-                t.startedTime = timestamp
-            }
-        case let .abUnitsAssigned(test, units, variants):
-            withTest(test, position) { t in
-                t.assign(units.map { ABTest.unitHash(salt: t.salt, unit: $0) }, variants: variants)
-            }
-        case let .abOutcomesRecorded(test, outcomes):
-            withTest(test, position) { t in t.record(outcomes) }
-        case let .abTestStopped(test):
-            withTest(test, position) { t in
-                t.status = .stopped
-                t.stoppedTime = timestamp
-            }
+        case .abTestCreated, .abTestStarted, .abUnitsAssigned, .abOutcomesRecorded, .abTestStopped, .abTestConcluded:
+            abPart.apply(event, timestamp: timestamp, actor: actor, position: position)
         case .storeRepaired:
             break // a fact about the log itself: in the audit log, no projection changes
         case let .identityErased(pseudonym):
@@ -325,17 +240,20 @@ public struct LogbookState: Equatable, Sendable {
         case let .retentionSet(days):
             retentionSetting = days
         case let .predictionsLogged(model, version, latencies, predictions, actuals):
-            guard model >= 1 && model <= models.count else { return }
-            let i = monitorSlot(model: model, version: version)
-            monitors[i].apply(latencies: latencies, predictions: predictions, actuals: actuals, time: timestamp, position: position)
+            // Whether the model exists is asked of the registry as it is now, even when monitoring is read later.
+            let registryNow = registry
+            monitoring.change { m in
+                guard model >= 1 && model <= registryNow.value.models.count else { return }
+                let i = m.slot(model: model, version: version)
+                m.monitors[i].apply(latencies: latencies, predictions: predictions, actuals: actuals, time: timestamp,
+                                    position: position)
+            }
         case let .baselineSet(model, version, values, _):
             guard model >= 1 && model <= models.count else { return }
             let i = monitorSlot(model: model, version: version)
             monitors[i].baseline = position
             monitors[i].baselineSize = values.count
             models[model - 1].events.append(position)
-        case .driftChecked(let model, _, _, _, _, _, _, _, _):
-            withModel(model, position) { _ in }
         case let .alertRaised(model, version, kind, metric, threshold, observed, message):
             guard model >= 1 && model <= models.count else { return }
             alerts.append(MonitorAlert(model: model, version: version, time: timestamp, sequence: lastSequence, kind: kind,
@@ -348,12 +266,6 @@ public struct LogbookState: Equatable, Sendable {
             t.relativeDrop = relativeDrop
             monitorThresholds[model] = t
             withModel(model, position) { _ in }
-        case let .abTestConcluded(test, decision, promotedVariant):
-            withTest(test, position) { t in
-                t.status = .concluded
-                t.decision = decision
-                t.promotedVariant = promotedVariant
-            }
         }
     }
 
@@ -363,12 +275,6 @@ public struct LogbookState: Equatable, Sendable {
         guard run >= 1 && run <= runs.count else { return }
         body(&runs[run - 1])
         runs[run - 1].otherEvents.append(position)
-    }
-
-    private mutating func withTest(_ test: Int, _ position: LogPosition, _ body: (inout ABTest) -> Void) {
-        guard test >= 1 && test <= abTests.count else { return }
-        body(&abTests[test - 1])
-        abTests[test - 1].events.append(position)
     }
 
     private mutating func withModel(_ model: Int, _ position: LogPosition, _ body: (inout Model) -> Void) {

@@ -110,4 +110,22 @@ struct Monitoring: Equatable, Sendable {
     var alerts: [MonitorAlert] = []
     /// Thresholds set per model (ordinal); models without an entry use the defaults.
     var thresholds: [Int: MonitorThresholds] = [:]
+
+    /// The index of a version's monitor.
+    func index(model: Int, version: Int) -> Int? {
+        var lo = 0, hi = monitors.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if (monitors[mid].model, monitors[mid].version) < (model, version) { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < monitors.count && monitors[lo].model == model && monitors[lo].version == version ? lo : nil
+    }
+
+    /// The index of a version's monitor, inserted in order when new.
+    mutating func slot(model: Int, version: Int) -> Int {
+        if let i = index(model: model, version: version) { return i }
+        let at = monitors.firstIndex { ($0.model, $0.version) > (model, version) } ?? monitors.count
+        monitors.insert(VersionMonitor(model: model, version: version), at: at)
+        return at
+    }
 }

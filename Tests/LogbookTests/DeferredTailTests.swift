@@ -1,0 +1,85 @@
+@testable import Logbook
+import LogbookEvents
+import LogbookStorage
+import LogbookTestSupport
+import Testing
+
+@Suite("A snapshot's tail: events that touch only the registry, A/B tests or monitoring wait for the first read of that part")
+struct DeferredTailTests {
+    /// `storeWithParts` (a snapshot with runs, a model, an A/B test and predictions), then a tail of registry, A/B
+    /// and monitoring events too short for a snapshot on close.
+    static func storeWithTail() throws -> TestStore {
+        let t = try LazyStateTests.storeWithParts()
+        let s = t.store
+        try s.setStage(model: "m", version: 2, stage: .staging, t.ctx("candidate"))
+        try s.setAlias(model: "m", alias: "champion", version: 1, t.ctx("moved"))
+        try s.registerVersion(model: "m", run: "e1-r3", t.ctx())
+        try s.createModel(name: "m2", owner: "team", t.ctx())
+        _ = try s.logPredictions(model: "m", version: 1, (0..<30).map { (Double($0), 0.5, nil) }, t.ctx())
+        let units = (200..<260).map { "u\($0)" }
+        _ = try s.assign(test: "ab", units: units, t.ctx())
+        try s.recordOutcomes(test: "ab", units.map { ($0, 1.0, nil) }, t.ctx())
+        try s.setAlias(model: "m", alias: "champion", version: 3, t.ctx("moved again"))
+        return t
+    }
+
+    @Test("a cold query after such a tail decodes none of those parts; their first read gives what a replay from the start gives")
+    func tailWaits() throws {
+        let t = try Self.storeWithTail()
+        try t.reopen(writable: false)
+        let s = t.store.state
+        #expect(s.lastSequence == (try fullReplay(t)).lastSequence)
+        #expect(s.bestRun(experiment: s.experiment(named: "e2"), metric: "m")?.run.id == "e2-r10")
+        // A registered version's run is counted at once (that half of the event is not the registry's).
+        #expect(s.run(id: "e1-r3")?.registeredVersions == 1)
+        #expect(!s.registry.isDecoded && !s.abPart.isDecoded && !s.monitoring.isDecoded)
+        #expect(s.abTest(named: "ab")?.units.reduce(0, +) == 260)
+        #expect(s.abPart.isDecoded && !s.registry.isDecoded)
+        #expect(s.model(named: "m")?.version(forAlias: "champion") == 3)
+        #expect(s.model(named: "m")?.versions.map(\.stage) == [.none, .staging, .none])
+        #expect(s.registry.isDecoded && !s.monitoring.isDecoded)
+        #expect(s.monitor(model: 1, version: 1)?.predictionEvents.count == 2)
+        #expect(s.monitoring.isDecoded)
+        let replayed = try fullReplay(t)
+        #expect(s == replayed)
+        #expect(StateCodec.encode(s) == StateCodec.encode(replayed))
+    }
+
+    @Test("copies of a state with waiting changes stay apart: each sees its own events, and a snapshot of each equals a replay")
+    func copiesStayApart() throws {
+        let t = try Self.storeWithTail()
+        try t.reopen()
+        let before = t.store.state
+        #expect(!before.registry.isDecoded)
+        var after = before
+        let position = LogPosition(segment: 1, offset: 1 << 40)
+        after.apply(.aliasSet(model: 1, alias: "shadow", version: 2), timestamp: t.now, actor: "alice", position: position)
+        #expect(!after.registry.isDecoded)
+        #expect(after.model(named: "m")?.version(forAlias: "shadow") == 2)
+        #expect(before.model(named: "m")?.version(forAlias: "shadow") == nil)
+        #expect(before == (try fullReplay(t)))
+        // Through the store: the same move, written, read back after a snapshot.
+        try t.store.setAlias(model: "m", alias: "shadow", version: 2, t.ctx("shadow"))
+        try t.store.writeSnapshot()
+        try t.reopen(writable: false)
+        #expect(t.store.state.model(named: "m")?.version(forAlias: "shadow") == 2)
+        #expect(StateCodec.encode(t.store.state) == StateCodec.encode(try fullReplay(t)))
+    }
+
+    @Test("predictions for a model created only later in the tail are ignored, as a replay from the start ignores them")
+    func predictionsBeforeTheirModel() throws {
+        let t = try LazyStateTests.storeWithParts()
+        // Not a log the commands write (they refuse an unknown model): appended as events, as a damaged writer might.
+        try t.store.append([.predictionsLogged(model: 2, version: 1, latencies: [1, 2], predictions: [0.1, 0.2], actuals: [nil, nil])],
+                           actor: "alice", reason: nil, time: t.ctx().time)
+        try t.store.append([.modelCreated(model: 2, name: "late", description: nil, owner: nil, purpose: nil, riskTier: .medium)],
+                           actor: "alice", reason: nil, time: t.ctx().time)
+        let replayed = try fullReplay(t)
+        #expect(replayed.monitor(model: 2, version: 1) == nil && replayed.model(named: "late") != nil)
+        try t.reopen(writable: false)
+        #expect(!t.store.state.monitoring.isDecoded)
+        #expect(t.store.state.monitor(model: 2, version: 1) == nil)
+        #expect(t.store.state == replayed)
+        #expect(StateCodec.encode(t.store.state) == StateCodec.encode(replayed))
+    }
+}
