@@ -64,21 +64,14 @@ public struct RunTable: RandomAccessCollection, Equatable, Sendable {
         tail.forEach { i, r in body(p + i, r) }
     }
 
-    public func makeIterator() -> Iterator { Iterator(front: packedRuns().makeIterator(), tail: tail) }
-
-    /// Iterates the snapshot's runs, then the ones after.
-    public struct Iterator: IteratorProtocol {
-        var front: Array<Run>.Iterator
-        let tail: RunChunks
-        var position = 0
-
-        public mutating func next() -> Run? {
-            if let r = front.next() { return r }
-            guard position < tail.count else { return nil }
-            defer { position += 1 }
-            return tail[position]
-        }
+    /// Every run as one array (the snapshot's decoded once and kept): a scan then costs what it costs over an
+    /// array. No copy is made when no run changed since the snapshot and none was added.
+    func contiguous() -> [Run] {
+        let front = packedRuns()
+        return tail.isEmpty ? front : front + tail.array
     }
+
+    public func makeIterator() -> Array<Run>.Iterator { contiguous().makeIterator() }
 
     /// Adds a run (its ordinal must be `count + 1`).
     mutating func append(_ run: Run) {
