@@ -91,11 +91,16 @@ public final class LogbookStore {
         }
     }
 
+    /// Events appended since the last snapshot (counted so that no option value, however large, overflows).
+    private var eventsSinceSnapshot: UInt64 {
+        state.lastSequence >= lastSnapshotSequence ? state.lastSequence - lastSnapshotSequence : 0
+    }
+
     /// Writes a snapshot if the tail since the last one is long, syncs, and releases the lock.
     public func close() throws(LogbookError) {
         guard let log else { return }
         defer { self.log = nil }
-        if state.lastSequence >= lastSnapshotSequence + options.snapshotOnCloseAfter
+        if eventsSinceSnapshot >= options.snapshotOnCloseAfter
             || (state.lastSequence > lastSnapshotSequence && bytesSinceSnapshot >= options.snapshotOnCloseAfterBytes) {
             // A snapshot only makes the next open faster: failing to write one is a warning, not a failure.
             do { try writeSnapshot() } catch { warnings.append("Writing a snapshot failed (the store is fine; open replays more): \(error)") }
@@ -438,7 +443,7 @@ public final class LogbookStore {
             do { try refreshReader() } catch { warnings.append("Rereading the segment list failed: \(error)") }
         }
         bytesSinceSnapshot += Int(offset - result.position.offset)
-        if state.lastSequence >= lastSnapshotSequence + options.snapshotInterval
+        if eventsSinceSnapshot >= options.snapshotInterval
             || bytesSinceSnapshot >= max(options.snapshotIntervalBytes, lastSnapshotBytes / 4) {
             do { try writeSnapshot() } catch { warnings.append("Writing a snapshot failed (the store is fine; open replays more): \(error)") }
         }

@@ -82,4 +82,38 @@ struct DeferredTailTests {
         #expect(t.store.state == replayed)
         #expect(StateCodec.encode(t.store.state) == StateCodec.encode(replayed))
     }
+
+    @Test("a tail longer than the limit of waiting changes loads the part, so a long tail never holds all its events")
+    func longTailLoads() throws {
+        var options = StoreOptions()
+        // The largest values also check that no count since the last snapshot overflows (it trapped before).
+        options.snapshotInterval = .max
+        options.snapshotOnCloseAfter = .max
+        options.snapshotOnCloseAfterBytes = .max
+        let t = try TestStore(options: options)
+        try t.store.createExperiment(name: "e", t.ctx())
+        try t.store.startRun(experiment: "e", id: "r", t.ctx())
+        try t.store.registerVersion(model: "m", run: "r", t.ctx())
+        try t.store.registerVersion(model: "m", run: "r", t.ctx())
+        try t.store.writeSnapshot()
+        var moves = 0
+        func tail(_ n: Int) throws {
+            let c = t.ctx("moved")
+            try t.store.transaction { () throws(LogbookError) in
+                for _ in 0..<n {
+                    try t.store.setAlias(model: "m", alias: "a", version: 1 + moves % 2, c)
+                    moves += 1
+                }
+            }
+        }
+        try tail(DeferredChanges.limit - 1)
+        try t.reopen(options: options, writable: false)
+        #expect(!t.store.state.registry.isDecoded)
+        try t.reopen(options: options)
+        try tail(1)
+        try t.reopen(options: options, writable: false)
+        #expect(t.store.state.registry.isDecoded)
+        #expect(t.store.state.model(named: "m")?.version(forAlias: "a") == 2 - moves % 2)
+        #expect(t.store.state == (try fullReplay(t)))
+    }
 }

@@ -119,6 +119,12 @@ struct LazyPart<Value: Sendable>: Sendable {
         } else {
             deferred = Deferred((deferred?.changes ?? []) + [change])
         }
+        // A long tail (replay from an old snapshot when newer ones are gone) would hold all its events: past the
+        // limit the part is read and the changes made.
+        if deferred!.changes.count >= DeferredChanges.limit {
+            owned = deferred!.value(from: source!)
+            deferred = nil
+        }
     }
 
     /// Whether a change is made at once: the part is held as a value, or was read.
@@ -132,6 +138,11 @@ struct LazyPart<Value: Sendable>: Sendable {
 
     /// Whether the part was read (for tests of what a command decodes).
     var isDecoded: Bool { owned != nil || (deferred.map(\.isApplied) ?? (source?.isDecoded == true)) }
+}
+
+/// How many changes a part keeps waiting for its first read before it is read anyway.
+enum DeferredChanges {
+    static let limit = 1_024
 }
 
 /// A part of the state that events change by themselves (reading nothing outside it).
