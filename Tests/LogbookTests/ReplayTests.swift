@@ -15,7 +15,7 @@ func randomHistory(_ t: TestStore, seed: UInt64, steps: Int, snapshotEvery: Int?
         let runs = s.state.runs.map(\.id)
         let models = s.state.models.map(\.name)
         do {
-            switch g.next() % 16 {
+            switch g.next() % 19 {
             case 0: try s.createExperiment(name: "exp-\(g.next() % 20)", t.ctx())
             case 1: if let e = pick(experiments) { try s.renameExperiment(e, to: "exp-\(g.next() % 20)", t.ctx()) }
             case 2: if let e = pick(experiments), g.next() % 4 == 0 { try s.deleteExperiment(e, t.ctx()) }
@@ -52,6 +52,27 @@ func randomHistory(_ t: TestStore, seed: UInt64, steps: Int, snapshotEvery: Int?
                         _ = try s.promote(model: m, version: 1 + Int(g.next() % UInt64(model.versions.count)), t.ctx())
                     }
                 }
+            case 16:
+                if let m = pick(models), let model = s.state.model(named: m), model.versions.count >= 2 {
+                    _ = try s.createABTest(name: "ab-\(g.next() % 3)", model: m,
+                                           variants: [ABVariant(name: "a", version: 1, weightBasisPoints: 5000),
+                                                      ABVariant(name: "b", version: 2, weightBasisPoints: 5000)],
+                                           metric: "c", t.ctx())
+                }
+            case 17:
+                // Units assigned in batches (the batch merge and radix order) and outcomes for some of them.
+                if let test = pick(s.state.abTests.map(\.name)) {
+                    if s.state.abTest(named: test)?.status == .created { try s.startABTest(test, t.ctx()) }
+                    let units = (0..<Int(g.next() % 150)).map { _ in "u\(g.next() % 400)" }
+                    _ = try s.assign(test: test, units: units, t.ctx())
+                    try s.recordOutcomes(test: test, units.prefix(Int(g.next() % 100)).map { ($0, Double(g.next() % 2), nil) }, t.ctx())
+                }
+            case 18:
+                if let m = pick(models), let model = s.state.model(named: m), !model.versions.isEmpty {
+                    _ = try s.logPredictions(model: m, version: 1 + Int(g.next() % UInt64(model.versions.count)),
+                                             (0..<Int(1 + g.next() % 30)).map { _ in (Double(g.next() % 100), Double(g.next() % 100) / 100, nil) },
+                                             t.ctx())
+                }
             default: if let r = pick(runs), g.next() % 5 == 0 { try s.deleteRun(r, t.ctx()) }
             }
         } catch {
@@ -72,6 +93,7 @@ struct ReplayTests {
         try t.reopen()
         let reopened = t.store.state
         let replayed = try fullReplay(t)
+        #expect(replayed.abTests.contains { $0.units.reduce(0, +) > 0 } && !replayed.monitors.isEmpty)
         #expect(StateCodec.encode(reopened) == StateCodec.encode(replayed))
         #expect(StateCodec.encode(live) == StateCodec.encode(replayed))
         #expect(reopened == replayed)
