@@ -467,6 +467,8 @@ public final class LogbookStore {
         } catch { throw Self.wrap(error) }
         lastSnapshotSequence = state.lastSequence
         bytesSinceSnapshot = 0
+        // Derived data like the snapshot: readers then index the active segment from it rather than by a scan.
+        try? log.writeActiveIndexIfGrown()
         // Thinning only saves room: failing at it is a warning.
         do { try thinSnapshots() } catch { warnings.append("Removing old snapshots failed (the store is fine): \(error)") }
     }

@@ -254,15 +254,44 @@ package final class LogReader {
             indexes[segment.base] = index
             return index
         }
-        var index = SegmentIndex()
         let position = segments.firstIndex(of: segment)!
-        try scanSegment(position, from: nil) { batch in
+        // The newest segment's sidecar, when the writer left one, describes a prefix of it: only the rest is scanned.
+        if !isSealed, let prefix = sidecar(of: segment), let last = prefix.entries.last,
+           let index = try? extend(prefix, from: last, segment: position) {
+            return index
+        }
+        let index = try extend(SegmentIndex(), from: nil, segment: position)
+        // Only sealed segments stop changing; the newest is rebuilt on each call.
+        if isSealed { indexes[segment.base] = index }
+        return index
+    }
+
+    /// A segment's index sidecar, if it decodes and describes no more than the segment holds.
+    private func sidecar(of segment: SegmentFile) -> SegmentIndex? {
+        guard let file = try? io.open(paths.index(besideSegment: segment.path), writable: false) else { return nil }
+        defer { file.close() }
+        guard let size = try? file.size(), let bytes = try? file.read(count: size, at: 0),
+              let index = SegmentIndex.decode(bytes, base: segment.base),
+              let position = segments.firstIndex(of: segment), let segmentFile = try? openSegment(position),
+              let segmentSize = try? segmentFile.size(), index.coveredBytes <= segmentSize,
+              let last = index.entries.last,
+              let frame = try? segmentFile.read(count: LogFormat.frameHeaderSize, at: last.offset),
+              frame.count == LogFormat.frameHeaderSize else { return nil }
+        // Its last entry, where the scan resumes, must be the frame it names (a cheap guard; the writer removes a
+        // sidecar before it ever cuts the segment).
+        let (sequence, timestamp) = frame.withUnsafeBytes { ($0.u64(8), $0.i64(16)) }
+        return sequence == last.sequence && timestamp == last.timestamp ? index : nil
+    }
+
+    /// `index` with the batches of segment `i` from `entry` (its start when nil) to the end noted in it.
+    private func extend(_ index: SegmentIndex, from entry: SegmentIndex.Entry?, segment i: Int) throws -> SegmentIndex {
+        var index = index
+        index.resume(at: entry)
+        try scanSegment(i, from: entry) { batch in
             index.note(sequence: batch.firstSequence, timestamp: batch.firstTimestamp, offset: batch.offset,
                        end: batch.offset + batch.bytes.count)
             return true
         }
-        // Only sealed segments stop changing; the newest is rebuilt on each call.
-        if isSealed { indexes[segment.base] = index }
         return index
     }
 

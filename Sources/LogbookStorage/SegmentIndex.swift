@@ -32,6 +32,13 @@ package struct SegmentIndex: Sendable, Equatable {
         coveredBytes = end
     }
 
+    /// Prepares to note the batches from `entry` on (an index decoded from a sidecar describing a prefix): the
+    /// entry itself is noted again without being repeated, the next one comes an interval after it.
+    mutating func resume(at entry: Entry?) {
+        guard let entry else { return }
+        lastIndexedOffset = entry.offset
+    }
+
     /// The last entry whose timestamp is at most `timestamp`.
     package func entry(atOrBeforeTime timestamp: Int64) -> Entry? {
         lastEntry { $0.timestamp <= timestamp }

@@ -82,6 +82,9 @@ package final class SegmentScanner {
 
     deinit { buffer.deallocate() }
 
+    /// The first read of a scan (later ones double up to the buffer's size).
+    static let firstRead = 128 << 10
+
     /// The result of a scan.
     package struct Outcome: Equatable {
         /// Why it stopped.
@@ -109,6 +112,9 @@ package final class SegmentScanner {
         var sequence = expectedSequence
         var timestamp = minimumTimestamp
         let path = file.path
+        // Reads start small and double: a lookup that stops after a few batches (a time or sequence number found
+        // within one index interval) reads tens of KiB, not a whole chunk; a replay reaches full chunks at once.
+        var readSize = min(buffer.count, Self.firstRead)
 
         func fill(from offset: Int, atLeast needed: Int) throws -> Bool {
             if needed > buffer.count {
@@ -117,7 +123,8 @@ package final class SegmentScanner {
                 buffer.deallocate()
                 buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
             }
-            let want = min(buffer.count, end - offset)
+            let want = min(max(readSize, needed), buffer.count, end - offset)
+            readSize = min(readSize * 2, buffer.count)
             do {
                 bufferCount = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]), at: offset)
             } catch {

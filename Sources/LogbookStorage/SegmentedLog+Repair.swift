@@ -105,11 +105,10 @@ extension SegmentedLog {
             }
             try io.syncDirectory(paths.log)
             if io.isDirectory(paths.archive) { try io.syncDirectory(paths.archive) }
+            // The cut segment's sidecar goes before the cut: an index must never describe bytes that were cut.
+            try SegmentedLog.removeSidecar(of: segment, paths: paths, io: io)
             try file.truncate(to: cut)
             try file.synchronizeData()
-            let sidecar = paths.index(besideSegment: segment.path)
-            if io.exists(sidecar) { try io.unlink(sidecar) }
-            try io.syncDirectory(paths.log)
         } catch let e as StorageError {
             throw e
         } catch {

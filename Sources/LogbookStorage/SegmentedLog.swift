@@ -18,6 +18,9 @@ package final class SegmentedLog {
     private var activeEnd: Int
     private var pending: [UInt8] = []
     private var activeIndex = SegmentIndex()
+    /// The bytes of the active segment its index sidecar on disk describes (0: none). Readers index the rest by a
+    /// scan; the sidecar is rewritten when the segment has grown ``activeIndexGrowth`` bytes past it.
+    private var sidecarCovered = 0
     private var nextSequence: UInt64
     private var newestTimestamp: Int64
     private var chain: SHA256Digest
@@ -133,6 +136,8 @@ package final class SegmentedLog {
                 }
             }
             do {
+                // The sidecar goes first: a prefix index must never outlive a cut inside what it describes.
+                try removeSidecar(of: last, paths: paths, io: io)
                 try file.truncate(to: end)
                 try file.synchronizeData()
             } catch {
@@ -148,8 +153,51 @@ package final class SegmentedLog {
                                active: file, activeEnd: end, nextSequence: outcome.nextSequence,
                                newestTimestamp: outcome.lastTimestamp, chain: outcome.lastChain ?? last.header.startChain)
         log.activeIndex = index
+        log.sidecarCovered = try activeSidecarCovered(of: last, size: end, paths: paths, io: io)
         log.recovery = report
         return log
+    }
+
+    /// How much of the active segment its sidecar describes (0 when there is none or it does not decode). One that
+    /// claims more than the segment holds is removed: the segment was shortened behind its back.
+    private static func activeSidecarCovered(of segment: SegmentFile, size: Int, paths: StorePaths,
+                                             io: FileIO) throws(StorageError) -> Int {
+        let path = paths.index(besideSegment: segment.path)
+        guard io.exists(path) else { return 0 }
+        if let file = try? io.open(path, writable: false), let length = try? file.size(),
+           let bytes = try? file.read(count: length, at: 0), let index = SegmentIndex.decode(bytes, base: segment.base),
+           index.coveredBytes <= size {
+            return index.coveredBytes
+        }
+        do { try removeSidecar(of: segment, paths: paths, io: io) } catch {
+            throw StorageError(.io, "Removing a stale index sidecar failed", path: path, errno: error)
+        }
+        return 0
+    }
+
+    /// Removes a segment's index sidecar, durably, if there is one.
+    static func removeSidecar(of segment: SegmentFile, paths: StorePaths, io: FileIO) throws(Errno) {
+        let path = paths.index(besideSegment: segment.path)
+        guard io.exists(path) else { return }
+        try io.unlink(path)
+        try io.syncDirectory(paths.log)
+    }
+
+    /// Growth of the active segment past its sidecar after which the sidecar is rewritten (at a snapshot or close).
+    package static let activeIndexGrowth = 1 << 20
+
+    /// Syncs, then rewrites the active segment's index sidecar when the segment has grown ``activeIndexGrowth``
+    /// bytes past the one on disk, so that a reader's lookup by time or sequence scans at most that much of it.
+    /// The sidecar is derived data: failing to write it is not an error.
+    package func writeActiveIndexIfGrown() throws(StorageError) {
+        guard activeIndex.coveredBytes - sidecarCovered >= Self.activeIndexGrowth else { return }
+        try sync()
+        let segment = segments[segments.count - 1]
+        do {
+            try io.writeAtomically(activeIndex.encoded(base: segment.base), to: paths.index(besideSegment: segment.path),
+                                   directory: paths.log)
+            sidecarCovered = activeIndex.coveredBytes
+        } catch {}
     }
 
     /// Creates a segment file atomically (temporary file, fsync, rename, directory fsync).
@@ -250,6 +298,7 @@ package final class SegmentedLog {
             self.lock = nil
         }
         if poison == nil && (!pending.isEmpty || configuration.syncPolicy != .everyBatch) { try sync() }
+        if poison == nil { try writeActiveIndexIfGrown() }
     }
 
     // MARK: - Writing
@@ -320,6 +369,7 @@ package final class SegmentedLog {
         active = file
         activeEnd = LogFormat.segmentHeaderSize
         activeIndex = SegmentIndex()
+        sidecarCovered = 0
         segments.append(segment)
     }
 }
