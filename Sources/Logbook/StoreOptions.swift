@@ -23,6 +23,8 @@ public struct StoreOptions: Sendable {
     public var segmentSize = 64 << 20
     /// Durability of appends: true (default) = one fdatasync per command; false = buffered until close.
     public var durable = true
+    /// Growth of the active segment after which its index sidecar is rewritten (default 1 MiB; tests lower it).
+    package var activeIndexGrowth = 1 << 20
     /// The system-call layer (tests attach a fault seam).
     package var io = FileIO()
 
@@ -34,6 +36,7 @@ public struct StoreOptions: Sendable {
         c.lockTimeoutMilliseconds = lockTimeoutMilliseconds
         c.segmentSize = segmentSize
         c.syncPolicy = durable ? .everyBatch : .never
+        c.activeIndexGrowth = activeIndexGrowth
         c.io = io
         c.createIfMissing = true
         return c

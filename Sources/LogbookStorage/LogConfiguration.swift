@@ -20,6 +20,9 @@ package struct LogConfiguration: Sendable {
     package var lockTimeoutMilliseconds = 10_000
     /// Size at which buffered appends are written out (default 1 MiB).
     package var writeBufferSize = 1 << 20
+    /// Rewrite the active segment's index sidecar (at a snapshot or close) once the segment has grown this many
+    /// bytes past it (default 1 MiB): readers scan at most about that much of the active segment.
+    package var activeIndexGrowth = 1 << 20
     /// Create the store if it does not exist (default true).
     package var createIfMissing = true
     /// The system-call layer (tests attach a fault seam here).

@@ -19,7 +19,7 @@ package final class SegmentedLog {
     private var pending: [UInt8] = []
     private var activeIndex = SegmentIndex()
     /// The bytes of the active segment its index sidecar on disk describes (0: none). Readers index the rest by a
-    /// scan; the sidecar is rewritten when the segment has grown ``activeIndexGrowth`` bytes past it.
+    /// scan; the sidecar is rewritten when the segment has grown `configuration.activeIndexGrowth` bytes past it.
     private var sidecarCovered = 0
     private var nextSequence: UInt64
     private var newestTimestamp: Int64
@@ -183,14 +183,11 @@ package final class SegmentedLog {
         try io.syncDirectory(paths.log)
     }
 
-    /// Growth of the active segment past its sidecar after which the sidecar is rewritten (at a snapshot or close).
-    package static let activeIndexGrowth = 1 << 20
-
-    /// Syncs, then rewrites the active segment's index sidecar when the segment has grown ``activeIndexGrowth``
-    /// bytes past the one on disk, so that a reader's lookup by time or sequence scans at most that much of it.
-    /// The sidecar is derived data: failing to write it is not an error.
+    /// Syncs, then rewrites the active segment's index sidecar when the segment has grown
+    /// `configuration.activeIndexGrowth` bytes past the one on disk, so that a reader's lookup by time or sequence
+    /// scans at most about that much of it. The sidecar is derived data: failing to write it is not an error.
     package func writeActiveIndexIfGrown() throws(StorageError) {
-        guard activeIndex.coveredBytes - sidecarCovered >= Self.activeIndexGrowth else { return }
+        guard activeIndex.coveredBytes - sidecarCovered >= configuration.activeIndexGrowth else { return }
         try sync()
         let segment = segments[segments.count - 1]
         do {

@@ -26,6 +26,7 @@ struct PowerLossTests {
         o.snapshotInterval = 12
         o.snapshotIntervalBytes = 4096
         o.snapshotOnCloseAfter = 1
+        o.activeIndexGrowth = 256 // the active segment's sidecar is written, and cut around, in the scenario too
         return o
     }
 
@@ -114,6 +115,9 @@ struct PowerLossTests {
         #expect(calls > 100, "the scenario makes \(calls) calls")
         let trace = counter.trace
         #expect(trace.contains(.rename), "snapshots and compaction rename files")
+        let log = reference.appending("store") + "/log"
+        let active = try #require(try FileManager.default.contentsOfDirectory(atPath: log).filter { $0.hasSuffix(".seg") }.max())
+        #expect(FileManager.default.fileExists(atPath: log + "/" + active.dropLast(4) + ".idx"), "the active segment's sidecar is written")
 
         var lostUnacknowledged = 0, tornTails = 0
         for cut in 1...calls where only == nil || trace[cut - 1] == only {
