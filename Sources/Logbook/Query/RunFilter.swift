@@ -116,8 +116,32 @@ public struct RunFilter: Sendable {
     /// Whether `run` meets every condition.
     /// - Complexity: O(conditions × (params + tags + metrics of the run)).
     public func matches(_ run: Run, in state: LogbookState) -> Bool {
-        for c in conditions {
-            guard let v = c.field.value(of: run, in: state) else { return false }
+        matches(run, in: state, metricIDs: nil)
+    }
+
+    /// The runs of `state` that meet every condition, in ordinal order. Each metric key is looked up once, and the
+    /// runs are read in place: only the matching ones are copied.
+    public func runs(in state: LogbookState) -> [Run] {
+        let ids = metricIDs(in: state)
+        var found: [Run] = []
+        state.runs.forEachRun { _, run in
+            if matches(run, in: state, metricIDs: ids) { found.append(copy run) }
+        }
+        return found
+    }
+
+    /// Each condition's metric key id (-1: no run has that metric; nil: not a metric condition).
+    private func metricIDs(in state: LogbookState) -> [Int32?] {
+        conditions.map { c in
+            guard case .metric(let key) = c.field else { return nil }
+            return state.metricKeys.id(of: key) ?? -1
+        }
+    }
+
+    /// `metricIDs`: from ``metricIDs(in:)``, or nil to look each key up here.
+    private func matches(_ run: borrowing Run, in state: LogbookState, metricIDs: [Int32?]?) -> Bool {
+        for (i, c) in conditions.enumerated() {
+            guard let v = c.field.value(of: run, in: state, metricID: metricIDs.flatMap { $0[i] }) else { return false }
             switch (v, c.value) {
             case let (.number(x), .number(y)):
                 let ok: Bool
@@ -214,10 +238,11 @@ enum RunField: Sendable, Equatable {
     }
 
     /// The run's value for this field, or nil when it has none.
-    func value(of run: Run, in state: LogbookState) -> Value? {
+    /// The field's value for `run`; `metricID` is the metric key's id when the caller looked it up already.
+    func value(of run: borrowing Run, in state: LogbookState, metricID: Int32? = nil) -> Value? {
         switch self {
         case .metric(let key):
-            guard let id = state.metricKeys.id(of: key), let m = run.latest.first(where: { $0.key == id }) else { return nil }
+            guard let id = metricID ?? state.metricKeys.id(of: key), let m = run.latest.first(where: { $0.key == id }) else { return nil }
             return .number(m.value)
         case .param(let key): return run.param(key).map { .string($0) }
         case .tag(let key): return run.tag(key).map { .string($0) }
