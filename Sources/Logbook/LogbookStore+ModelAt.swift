@@ -17,10 +17,13 @@ extension LogbookStore {
         guard retainedFrom == 1 else { return try state(at: moment) }
         var s = state
         s.modelByName[name] = nil
-        // As replay does: the name is the newest model of that name created by then.
-        for m in state.models.reversed() where m.name == name {
+        // As replay does: the name is the newest model of that name created by then. Only models of that name
+        // are decoded.
+        let registry = state.registry.value
+        for i in (0..<registry.count).reversed() where registry.name(i) == name {
+            let m = registry[i]
             if let then = try fold(m, through: n) {
-                s.models[m.ordinal - 1] = then
+                s.registry.value[i] = then
                 s.modelByName[name] = m.ordinal
                 break
             }

@@ -87,6 +87,33 @@ package struct BinaryReader {
         return Double(bitPattern: bits)
     }
 
+    /// Steps over `count` bytes.
+    @inline(__always)
+    package mutating func skip(_ count: UInt64) throws(CodecError) {
+        guard count <= UInt64(remaining) else {
+            throw .truncated(at: offset, needed: count > UInt64(Int.max) ? Int.max : Int(count))
+        }
+        offset &+= Int(count)
+    }
+
+    /// Steps over a length-prefixed string without checking its bytes (a skim; the reader that decodes checks).
+    @inline(__always)
+    package mutating func skipString() throws(CodecError) { try skip(try varint()) }
+
+    /// Steps over an optional string.
+    @inline(__always)
+    package mutating func skipOptionalString() throws(CodecError) { if try presence() { try skipString() } }
+
+    /// Steps over key-value pairs.
+    @inline(__always)
+    package mutating func skipKeyValues() throws(CodecError) {
+        let n = try count(minimumElementSize: 2)
+        for _ in 0..<n {
+            try skipString()
+            try skipString()
+        }
+    }
+
     /// A string's UTF-8 bytes (length-prefixed), validated, borrowed from the payload.
     @inline(__always)
     package mutating func stringBytes() throws(CodecError) -> UnsafeRawBufferPointer {

@@ -99,7 +99,7 @@ public struct LogbookState: Equatable, Sendable {
     public func run(id: String) -> Run? { runs.ordinal(ofID: id).map { runs[$0 - 1] } }
 
     /// A model by name (deleted ones included; check `isDeleted`).
-    public func model(named name: String) -> Model? { modelByName[name].map { models[$0 - 1] } }
+    public func model(named name: String) -> Model? { modelByName[name].map { registry.value[$0 - 1] } }
 
     /// An A/B test by name.
     public func abTest(named name: String) -> ABTest? { abTestByName[name].map { abTests[$0 - 1] } }
@@ -243,22 +243,22 @@ public struct LogbookState: Equatable, Sendable {
             // Whether the model exists is asked of the registry as it is now, even when monitoring is read later.
             let registryNow = registry
             monitoring.change { m in
-                guard model >= 1 && model <= registryNow.value.models.count else { return }
+                guard model >= 1 && model <= registryNow.value.count else { return }
                 let i = m.slot(model: model, version: version)
                 m.monitors[i].apply(latencies: latencies, predictions: predictions, actuals: actuals, time: timestamp,
                                     position: position)
             }
         case let .baselineSet(model, version, values, _):
-            guard model >= 1 && model <= models.count else { return }
+            guard model >= 1 && model <= registry.value.count else { return }
             let i = monitorSlot(model: model, version: version)
             monitors[i].baseline = position
             monitors[i].baselineSize = values.count
-            models[model - 1].events.append(position)
+            registry.value[model - 1].events.append(position)
         case let .alertRaised(model, version, kind, metric, threshold, observed, message):
-            guard model >= 1 && model <= models.count else { return }
+            guard model >= 1 && model <= registry.value.count else { return }
             alerts.append(MonitorAlert(model: model, version: version, time: timestamp, sequence: lastSequence, kind: kind,
                                        metric: metric, threshold: threshold, observed: observed, message: message))
-            models[model - 1].events.append(position)
+            registry.value[model - 1].events.append(position)
         case let .monitorThresholdsSet(model, psi, ksPValue, relativeDrop):
             var t = MonitorThresholds()
             t.psi = psi
@@ -278,8 +278,8 @@ public struct LogbookState: Equatable, Sendable {
     }
 
     private mutating func withModel(_ model: Int, _ position: LogPosition, _ body: (inout Model) -> Void) {
-        guard model >= 1 && model <= models.count else { return }
-        body(&models[model - 1])
-        models[model - 1].events.append(position)
+        guard model >= 1 && model <= registry.value.count else { return }
+        body(&registry.value[model - 1])
+        registry.value[model - 1].events.append(position)
     }
 }

@@ -93,8 +93,7 @@ package enum StateCodec {
     static func encode(_ part: Part, _ s: LogbookState, _ w: inout BinaryWriter) {
         switch part {
         case .registry:
-            w.varint(UInt64(s.models.count))
-            for m in s.models { encode(m, &w) }
+            s.registry.value.encode(&w)
         case .abTests:
             w.varint(UInt64(s.abTests.count))
             for t in s.abTests { encode(t, format: version, &w) }
@@ -259,16 +258,16 @@ package enum StateCodec {
         }
         let runs = runCount, actors = s.actors.strings.count
         let registry = source(.registry, empty: Registry(), from: { $0.registry.value }) { r throws(CodecError) in
-            Registry(try decodeModels(&r, runs: runs))
+            Registry(packed: try PackedModels(&r, region: region, base: StateCodec.base(r.base, region), runs: runs))
         }
         s.registry = registry
         s.abPart = source(.abTests, empty: ABTests(), from: { $0.abPart.value }) { r throws(CodecError) in
             let bytes = r.base
             return ABTests(try decodeTests(&r, version: version, region: region, base: bytes,
-                                           versions: registry.value.models.map(\.versions.count)))
+                                           versions: registry.value.versionCounts))
         }
         s.monitoring = source(.monitoring, empty: Monitoring(), from: { $0.monitoring.value }) { r throws(CodecError) in
-            try decodeMonitoring(versions: registry.value.models.map(\.versions.count), &r)
+            try decodeMonitoring(versions: registry.value.versionCounts, &r)
         }
         s.actorEvents = ActorEvents(snapshot: source(.audit, empty: [], from: { $0.actorEvents.all }) { r throws(CodecError) in
             let n = try r.count(minimumElementSize: 1)
@@ -331,39 +330,79 @@ package enum StateCodec {
     static func decodeModels(_ r: inout BinaryReader, runs: Int) throws(CodecError) -> [Model] {
         let count = try r.count(minimumElementSize: 8)
         var models: [Model] = []
-        for i in 0..<count {
-            let name = try r.string()
-            var m = Model(ordinal: i + 1, name: name, description: try r.optionalString(), owner: try r.optionalString(),
-                          purpose: try r.optionalString(), riskTier: try r.enumValue(RiskTier.self, "risk tier"),
-                          createdTime: 0)
-            m.validation = try r.enumValue(ValidationStatus.self, "validation status")
-            m.isDeleted = try bool(&r)
-            m.createdTime = try r.zigzag()
-            let versions = try r.count(minimumElementSize: 10)
-            for n in 0..<versions {
-                var v = ModelVersion(number: n + 1, run: try r.int(), artifactPath: try r.optionalString(),
-                                     artifactSHA256: try r.optionalString(), parent: try r.optionalInt(),
-                                     description: try r.optionalString(), datasets: try r.keyValues(),
-                                     metrics: try r.keyValues(), createdTime: 0, stageTime: 0)
-                v.stage = try r.enumValue(Stage.self, "stage")
-                v.createdTime = try r.zigzag()
-                v.stageTime = try r.zigzag()
-                v.pendingPromotionBy = try r.optionalString()
-                guard v.run >= 1 && v.run <= runs, v.parent.map({ $0 >= 1 && $0 <= n }) ?? true else {
-                    throw CodecError.invalidValue(at: r.offset, "version \(n + 1) of model \(name) names a run or parent that does not exist")
-                }
-                m.versions.append(v)
-            }
-            m.aliases = try r.keyValues()
-            if try r.presence() {
-                m.policy = PromotionPolicy(metric: try r.string(), lowerIsBetter: try bool(&r), minimum: try r.optionalDouble(),
-                                           improvementPercent: try r.optionalDouble(), maxLatencyMs: try r.optionalDouble(),
-                                           requiresApproval: try bool(&r), separateApprover: try bool(&r))
-            }
-            m.events = try positions(&r)
-            models.append(m)
-        }
+        for i in 0..<count { models.append(try decodeModel(&r, ordinal: i + 1, runs: runs)) }
         return models
+    }
+
+    /// One model, as ``encode(_:_:)`` wrote it.
+    static func decodeModel(_ r: inout BinaryReader, ordinal: Int, runs: Int) throws(CodecError) -> Model {
+        let name = try r.string()
+        var m = Model(ordinal: ordinal, name: name, description: try r.optionalString(), owner: try r.optionalString(),
+                      purpose: try r.optionalString(), riskTier: try r.enumValue(RiskTier.self, "risk tier"),
+                      createdTime: 0)
+        m.validation = try r.enumValue(ValidationStatus.self, "validation status")
+        m.isDeleted = try bool(&r)
+        m.createdTime = try r.zigzag()
+        let versions = try r.count(minimumElementSize: 10)
+        m.versions.reserveCapacity(versions)
+        for n in 0..<versions {
+            var v = ModelVersion(number: n + 1, run: try r.int(), artifactPath: try r.optionalString(),
+                                 artifactSHA256: try r.optionalString(), parent: try r.optionalInt(),
+                                 description: try r.optionalString(), datasets: try r.keyValues(),
+                                 metrics: try r.keyValues(), createdTime: 0, stageTime: 0)
+            v.stage = try r.enumValue(Stage.self, "stage")
+            v.createdTime = try r.zigzag()
+            v.stageTime = try r.zigzag()
+            v.pendingPromotionBy = try r.optionalString()
+            guard v.run >= 1 && v.run <= runs, v.parent.map({ $0 >= 1 && $0 <= n }) ?? true else {
+                throw CodecError.invalidValue(at: r.offset, "version \(n + 1) of model \(name) names a run or parent that does not exist")
+            }
+            m.versions.append(v)
+        }
+        m.aliases = try r.keyValues()
+        if try r.presence() {
+            m.policy = PromotionPolicy(metric: try r.string(), lowerIsBetter: try bool(&r), minimum: try r.optionalDouble(),
+                                       improvementPercent: try r.optionalDouble(), maxLatencyMs: try r.optionalDouble(),
+                                       requiresApproval: try bool(&r), separateApprover: try bool(&r))
+        }
+        m.events = try positions(&r)
+        return m
+    }
+
+    /// Steps over one model as ``decodeModel(_:ordinal:runs:)`` reads it, making nothing but its name: what a
+    /// registry needs to find a model by name, and A/B tests and monitoring to check a version, without decoding
+    /// every model. Strings are skipped unchecked; reading the model decodes and checks it.
+    static func skipModel(_ r: inout BinaryReader) throws(CodecError) -> (name: String, versions: Int) {
+        let name = try r.string()
+        try r.skipOptionalString() // description
+        try r.skipOptionalString() // owner
+        try r.skipOptionalString() // purpose
+        try r.skip(3) // risk tier, validation, deleted
+        _ = try r.varint() // created
+        let versions = try r.count(minimumElementSize: 10)
+        for _ in 0..<versions {
+            _ = try r.varint() // run
+            try r.skipOptionalString() // artifact path
+            try r.skipOptionalString() // artifact digest
+            if try r.presence() { _ = try r.varint() } // parent
+            try r.skipOptionalString() // description
+            try r.skipKeyValues() // datasets
+            try r.skipKeyValues() // metrics
+            try r.skip(1) // stage
+            _ = try r.varint() // created
+            _ = try r.varint() // stage time
+            try r.skipOptionalString() // pending promotion by
+        }
+        try r.skipKeyValues() // aliases
+        if try r.presence() { // policy
+            try r.skipString()
+            try r.skip(1)
+            for _ in 0..<3 where try r.presence() { try r.skip(8) }
+            try r.skip(2)
+        }
+        let events = try r.count(minimumElementSize: 2)
+        for _ in 0..<(2 * events) { _ = try r.varint() }
+        return (name, versions)
     }
 
     // MARK: Primitives
