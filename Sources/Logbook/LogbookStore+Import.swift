@@ -6,10 +6,11 @@ extension LogbookState {
     /// the command rules but must still make a consistent log.
     func problem(with event: Event) -> String? {
         func run(_ r: Int) -> String? { r >= 1 && r <= runs.count ? nil : "run \(r) does not exist" }
-        func model(_ m: Int) -> String? { m >= 1 && m <= models.count ? nil : "model \(m) does not exist" }
+        func model(_ m: Int) -> String? { m >= 1 && m <= modelCount ? nil : "model \(m) does not exist" }
         func version(_ m: Int, _ v: Int) -> String? {
             if let p = model(m) { return p }
-            return v >= 1 && v <= models[m - 1].versions.count ? nil : "model \(models[m - 1].name) has no version \(v)"
+            let found = self.model(ordinal: m)
+            return v >= 1 && v <= found.versions.count ? nil : "model \(found.name) has no version \(v)"
         }
         func experiment(_ e: Int) -> String? { e >= 1 && e <= experiments.count ? nil : "experiment \(e) does not exist" }
         switch event {
@@ -28,7 +29,7 @@ extension LogbookState {
              let .runRestored(r):
             return run(r)
         case let .modelCreated(m, name, _, _, _, _):
-            if m != models.count + 1 { return "model ordinal \(m) is not the next one (\(models.count + 1))" }
+            if m != modelCount + 1 { return "model ordinal \(m) is not the next one (\(modelCount + 1))" }
             return self.model(named: name) != nil ? "a model named '\(name)' exists" : nil
         case let .modelUpdated(m, _, _, _, _, _), let .modelDeleted(m), let .modelRestored(m), let .aliasRemoved(m, _),
              let .policySet(m, _), let .rollbackPerformed(m, _, _):

@@ -60,7 +60,7 @@ extension LogbookStore {
         return StoreStats(events: state.lastSequence, segments: reader.segmentFiles.count, archivedSegments: archived,
                           logBytes: logBytes, snapshots: sequences.count, snapshotBytes: snapshotBytes,
                           lastSequence: state.lastSequence, lastTime: state.lastTimestamp,
-                          experiments: state.experiments.count, runs: state.runs.count, models: state.models.count)
+                          experiments: state.experiments.count, runs: state.runs.count, models: state.modelCount)
     }
 
     /// The full integrity check: every record's CRC and the hash chain; every snapshot decoded and compared, byte

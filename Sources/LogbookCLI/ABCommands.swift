@@ -47,7 +47,7 @@ enum ABCommands {
         if let w = t.promotedVariant, w >= 0, w < t.variants.count {
             let v = t.variants[w]
             promotedVariant = v
-            let m = s.models[t.model - 1]
+            let m = s.model(ordinal: t.model)
             promotion = m.versions[v.version - 1].stage == .production ? "promoted" : "pending_approval"
         }
         let decision = t.decision ?? report.decision
@@ -60,7 +60,7 @@ enum ABCommands {
         } else {
             inv.line(decision)
         }
-        let model = s.models[t.model - 1].name
+        let model = s.model(ordinal: t.model).name
         var text = "Stopped A/B test '\(name)': \(decision)"
         if let v = promotedVariant {
             text += promotion == "promoted"

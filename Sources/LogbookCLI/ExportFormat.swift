@@ -36,7 +36,7 @@ public enum ExportFormat {
             ordinal >= 1 && ordinal <= state.runs.count ? .string(state.runs[ordinal - 1].id) : .null
         }
         func model(_ ordinal: Int) -> JSON {
-            ordinal >= 1 && ordinal <= state.models.count ? .string(state.models[ordinal - 1].name) : .null
+            ordinal >= 1 && ordinal <= state.modelCount ? .string(state.model(ordinal: ordinal).name) : .null
         }
         func experiment(_ id: Int) -> [JSONMember] {
             [JSONMember("experiment_id", .int(Int64(id))),
@@ -365,7 +365,7 @@ public enum ExportFormat {
         case "run.restored":
             return .runRestored(run: try run())
         case "model.created":
-            return .modelCreated(model: state.models.count + 1, name: try d.string("model"),
+            return .modelCreated(model: state.modelCount + 1, name: try d.string("model"),
                                  description: try d.optionalString("description"), owner: try d.optionalString("owner"),
                                  purpose: try d.optionalString("purpose"), riskTier: try tier("risk_tier") ?? .unspecified)
         case "model.updated":

@@ -208,7 +208,7 @@ extension Render {
 
     /// The name of the model an A/B test compares versions of.
     static func abModelName(_ t: ABTest, _ s: LogbookState) -> String {
-        t.model >= 1 && t.model <= s.models.count ? s.models[t.model - 1].name : String(t.model)
+        t.model >= 1 && t.model <= s.modelCount ? s.model(ordinal: t.model).name : String(t.model)
     }
 
     /// A variant's definition: name, version, weight in basis points.
@@ -317,7 +317,7 @@ extension Render {
 extension Render {
     /// A model's name by ordinal.
     static func modelName(_ ordinal: Int, _ s: LogbookState) -> String {
-        ordinal >= 1 && ordinal <= s.models.count ? s.models[ordinal - 1].name : String(ordinal)
+        ordinal >= 1 && ordinal <= s.modelCount ? s.model(ordinal: ordinal).name : String(ordinal)
     }
 
     /// `monitor status --json` (CLI.md: count, latency_p50, latency_p95, latency_p99, prediction_mean,

@@ -118,4 +118,28 @@ struct RegistryTableTests {
         #expect(read.model(named: "m4") == state.model(named: "m4"))
         #expect(read.registry.value.versionCounts == [3, 3, 3, 3, 3])
     }
+
+    @Test("in a snapshot file, such a model is rebuilt from the log (a warning says so), and a writer's next snapshot does not copy its bytes")
+    func undecodableModelRebuilt() throws {
+        let t = try Self.store()
+        let expected = try fullReplay(t)
+        let path = t.store.snapshots.path(for: expected.lastSequence - 1)
+        var file = readFile(path)
+        var payload = Array(file[96...])
+        let at = try #require(payload.firstRange(of: Array("SENTINEL-3-2".utf8))).lowerBound
+        payload[at] = 0xFF
+        StateCodec.fixChecksums(&payload)
+        file.replaceSubrange(96..., with: payload)
+        writeFile(path, file)
+        try t.reopen(writable: false)
+        #expect(t.store.state.model(named: "m3") == expected.model(named: "m3"))
+        #expect(t.store.takeSnapshotRepairs().contains { $0.contains("model 3") })
+        #expect(t.store.state == expected)
+        try t.reopen()
+        try t.store.createExperiment(name: "later", t.ctx())
+        _ = t.store.state.model(named: "m3")
+        try t.store.writeSnapshot()
+        let next = Array(readFile(t.store.snapshots.path(for: t.store.state.lastSequence))[96...])
+        #expect(next == StateCodec.encode(try fullReplay(t)))
+    }
 }

@@ -201,7 +201,7 @@ extension LogbookStore {
                                            + "stop it without --promote-winner, or let it run")
             }
             promoted = w
-            let m = state.models[t.model - 1]
+            let m = state.model(ordinal: t.model)
             let comparison = report.analysis?.comparisons.first { $0.variant == t.variants[w].name }
             let version = t.variants[w].version
             guard m.versions[version - 1].pendingPromotionBy == nil else {

@@ -158,7 +158,7 @@ extension LogbookStore {
             let past = try state(at: .sequence(sequence))
             let time = past.lastTimestamp
             events.append(.rollbackPerformed(model: m.ordinal, toTime: time, toSequence: sequence))
-            let then = past.models.count >= m.ordinal ? past.models[m.ordinal - 1] : nil
+            let then = past.modelCount >= m.ordinal ? past.model(ordinal: m.ordinal) : nil
             // Stage changes: first away from Production/Staging, then into them, so the order reads naturally.
             var changes: [(Int, Stage, Stage)] = []
             for v in m.versions {

@@ -43,10 +43,10 @@ extension LogbookStore {
         for (v, what) in [(description, "description"), (owner, "owner"), (purpose, "purpose")] {
             if let v { try Validate.text(v, what) }
         }
-        let ordinal = state.models.count + 1
+        let ordinal = state.modelCount + 1
         try append([.modelCreated(model: ordinal, name: name, description: description, owner: owner, purpose: purpose,
                                   riskTier: riskTier)], context)
-        return state.models[ordinal - 1]
+        return state.model(ordinal: ordinal)
     }
 
     /// Changes inventory fields (nil = unchanged).
@@ -88,7 +88,7 @@ extension LogbookStore {
             guard !name.contains("@") && !name.contains("/") else {
                 throw LogbookError.usage("The model name '\(name)' may not contain '@' or '/' (they separate model references)")
             }
-            let ordinal = state.models.count + 1
+            let ordinal = state.modelCount + 1
             creation = [.modelCreated(model: ordinal, name: name, description: nil, owner: nil, purpose: nil, riskTier: .unspecified)]
             m = Model(ordinal: ordinal, name: name, riskTier: .unspecified, createdTime: 0)
         } else {

@@ -101,6 +101,12 @@ public struct LogbookState: Equatable, Sendable {
     /// A model by name (deleted ones included; check `isDeleted`).
     public func model(named name: String) -> Model? { modelByName[name].map { registry.value[$0 - 1] } }
 
+    /// The number of models (deleted ones included), without decoding any.
+    public var modelCount: Int { registry.value.count }
+
+    /// A model by ordinal (1...``modelCount``), decoding that model only.
+    public func model(ordinal: Int) -> Model { registry.value[ordinal - 1] }
+
     /// An A/B test by name.
     public func abTest(named name: String) -> ABTest? { abTestByName[name].map { abTests[$0 - 1] } }
 

@@ -51,9 +51,16 @@ struct Registry: ReplayedPart {
         }
     }
 
-    /// Every model (the snapshot's all decoded).
+    /// Every model: the snapshot's all decoded (once, then kept), with the changes and additions since. No copy is
+    /// made when nothing changed since the snapshot.
     var models: [Model] {
-        get { (0..<count).map { self[$0] } }
+        get {
+            guard let packed else { return tail }
+            var all = packed.all()
+            if changed.isEmpty && tail.isEmpty { return all }
+            for (i, m) in changed { all[i] = m }
+            return all + tail
+        }
         set {
             packed = nil
             changed = [:]
@@ -83,12 +90,13 @@ struct Registry: ReplayedPart {
         }
     }
 
-    /// Writes the models as ``StateCodec`` does, copying the bytes of snapshot models not changed since.
+    /// Writes the models as ``StateCodec`` does, copying the bytes of snapshot models not changed since (never
+    /// those of a model that did not decode).
     func encode(_ w: inout BinaryWriter) {
         w.varint(UInt64(count))
         for i in 0..<count {
-            if i < packedCount, changed[i] == nil {
-                w.bytes.append(contentsOf: packed!.bytes(i))
+            if i < packedCount, changed[i] == nil, let bytes = packed!.soundBytes(i) {
+                w.bytes.append(contentsOf: bytes)
             } else {
                 StateCodec.encode(self[i], &w)
             }
@@ -180,10 +188,13 @@ final class PackedModels: Sendable {
     let versionCounts: [Int]
     /// How many runs a version may name.
     private let runs: Int
-    private let cache = Mutex<[Int: Model]>([:])
+    /// Where a model that does not decode is read from instead.
+    private let recovery: SnapshotRecovery?
+    /// The models decoded so far, and which of them did not decode.
+    private let cache = Mutex<(models: [Int: Model], failed: Set<Int>, all: [Model]?)>(([:], [], nil))
 
     /// Skims the models at `r` (a reader over `region.bytes[base...]`) to the end of their count.
-    init(_ r: inout BinaryReader, region: ByteRegion, base: Int, runs: Int) throws(CodecError) {
+    init(_ r: inout BinaryReader, region: ByteRegion, base: Int, runs: Int, recovery: SnapshotRecovery?) throws(CodecError) {
         let n = try r.count(minimumElementSize: 8)
         var ranges: [Range<Int>] = [], names: [String] = [], versions: [Int] = []
         ranges.reserveCapacity(n)
@@ -199,6 +210,7 @@ final class PackedModels: Sendable {
         self.names = names
         versionCounts = versions
         self.runs = runs
+        self.recovery = recovery
     }
 
     var count: Int { ranges.count }
@@ -207,21 +219,43 @@ final class PackedModels: Sendable {
     func bytes(_ i: Int) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: region.bytes[ranges[i]]) }
 
     /// Model `i + 1`. The part passed its checksum before it was skimmed, so only bytes a writer of another kind
-    /// made fail here: such a model reads as deleted, with no versions (and `logbook check` reports the snapshot).
+    /// made fail here: such a model is read as the log rebuilds it (``SnapshotRecovery``), or, when that fails too
+    /// or there is no log to rebuild from, as deleted with no versions (`logbook check` reports the snapshot).
     func model(_ i: Int) -> Model {
-        if let m = cache.withLock({ $0[i] }) { return m }
+        if let m = cache.withLock({ $0.models[i] }) { return m }
         var r = BinaryReader(bytes(i))
         var m: Model
-        if let decoded = try? StateCodec.decodeModel(&r, ordinal: i + 1, runs: runs), r.remaining == 0 {
+        let decoded = try? StateCodec.decodeModel(&r, ordinal: i + 1, runs: runs)
+        if let decoded, r.remaining == 0 {
             m = decoded
+        } else if let state = recovery?.state(for: "model \(i + 1)"), i < state.registry.value.count {
+            m = state.registry.value[i]
         } else {
             m = Model(ordinal: i + 1, name: names[i], description: nil, owner: nil, purpose: nil, riskTier: .unspecified,
                       createdTime: 0)
             m.isDeleted = true
         }
-        cache.withLock { $0[i] = m }
+        let failed = decoded == nil || r.remaining != 0
+        cache.withLock {
+            $0.models[i] = m
+            if failed { $0.failed.insert(i) }
+        }
         return m
     }
 
-    var decodedCount: Int { cache.withLock { $0.count } }
+    /// Every model, decoded (once): what a scan of all models reads, as one array.
+    func all() -> [Model] {
+        if let all = cache.withLock({ $0.all }) { return all }
+        let all = (0..<count).map(model)
+        cache.withLock { $0.all = all }
+        return all
+    }
+
+    /// Model `i`'s bytes to copy into the next snapshot: nil when it did not decode (it is then encoded from what
+    /// was read instead). A model never read is copied: the part's checksum held.
+    func soundBytes(_ i: Int) -> UnsafeRawBufferPointer? {
+        cache.withLock { $0.failed.contains(i) } ? nil : bytes(i)
+    }
+
+    var decodedCount: Int { cache.withLock { $0.models.count } }
 }

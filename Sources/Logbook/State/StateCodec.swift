@@ -258,7 +258,8 @@ package enum StateCodec {
         }
         let runs = runCount, actors = s.actors.strings.count
         let registry = source(.registry, empty: Registry(), from: { $0.registry.value }) { r throws(CodecError) in
-            Registry(packed: try PackedModels(&r, region: region, base: StateCodec.base(r.base, region), runs: runs))
+            Registry(packed: try PackedModels(&r, region: region, base: StateCodec.base(r.base, region), runs: runs,
+                                              recovery: recovery))
         }
         s.registry = registry
         s.abPart = source(.abTests, empty: ABTests(), from: { $0.abPart.value }) { r throws(CodecError) in
