@@ -1,4 +1,5 @@
 @testable import Logbook
+import LogbookStorage
 import Testing
 
 @Suite("Old snapshots are thinned")
@@ -49,5 +50,33 @@ struct SnapshotThinningTests {
         let before = try t.store.snapshots.sequences().count
         randomHistory(t, seed: 22, steps: 100)
         #expect(try t.store.snapshots.sequences().count > before + 5)
+    }
+
+    @Test("a snapshot written but not thinned (an unlink fails) is a warning: the command succeeds, the files stay, the next snapshot thins them")
+    func thinningFailureWarns() throws {
+        let faults = FaultInjector()
+        var options = StoreOptions()
+        options.snapshotsKeptRecent = 1
+        options.io = FileIO(faults: faults)
+        let t = try TestStore(options: options)
+        // A snapshot after each of 12 events, with thinning failing throughout the last one.
+        for i in 0..<12 {
+            try t.store.createExperiment(name: "e\(i)", t.ctx())
+            if i == 11 { faults.inject(.fail(.ioError), everyCallOf: .unlink) }
+            try t.store.writeSnapshot()
+        }
+        faults.clear()
+        #expect(t.store.warnings.contains { $0.contains("Removing old snapshots failed") }, "\(t.store.warnings)")
+        let left = try t.store.snapshots.sequences()
+        let removable = SnapshotThinning.removable(left, keepRecent: 1, protected: [])
+        #expect(left.last == t.store.state.lastSequence && !removable.isEmpty)
+        // The next snapshot thins what the failed one left.
+        try t.store.createExperiment(name: "later", t.ctx())
+        try t.store.writeSnapshot()
+        let after = try t.store.snapshots.sequences()
+        let all = left + [t.store.state.lastSequence]
+        let dropped = Set(SnapshotThinning.removable(all, keepRecent: 1, protected: []))
+        #expect(after == all.filter { !dropped.contains($0) } && after.count < all.count)
+        #expect(t.store.state == (try fullReplay(t)))
     }
 }
