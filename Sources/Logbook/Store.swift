@@ -468,7 +468,7 @@ public final class LogbookStore {
         lastSnapshotSequence = state.lastSequence
         bytesSinceSnapshot = 0
         // Derived data like the snapshot: readers then index the active segment from it rather than by a scan.
-        try? log.writeActiveIndexIfGrown()
+        log.writeActiveIndexIfGrown()
         // Thinning only saves room: failing at it is a warning.
         do { try thinSnapshots() } catch { warnings.append("Removing old snapshots failed (the store is fine): \(error)") }
     }

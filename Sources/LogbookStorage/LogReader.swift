@@ -245,20 +245,19 @@ package final class LogReader {
     /// The sparse index of a segment: its sidecar when valid, else built by one scan and cached.
     func index(of segment: SegmentFile) throws -> SegmentIndex {
         if let cached = indexes[segment.base] { return cached }
-        let isSealed = segment.base != segments[segments.count - 1].base
-        if isSealed, let file = try? io.open(paths.index(besideSegment: segment.path), writable: false),
-           let size = try? file.size(), let bytes = try? file.read(count: size, at: 0),
-           let index = SegmentIndex.decode(bytes, base: segment.base),
-           let position = segments.firstIndex(of: segment), let segmentSize = try? openSegment(position).size(),
-           index.coveredBytes == segmentSize {
-            indexes[segment.base] = index
-            return index
-        }
         let position = segments.firstIndex(of: segment)!
-        // The newest segment's sidecar, when the writer left one, describes a prefix of it: only the rest is scanned.
-        if !isSealed, let prefix = sidecar(of: segment), let last = prefix.entries.last,
-           let index = try? extend(prefix, from: last, segment: position) {
-            return index
+        let isSealed = position != segments.count - 1
+        if let size = try? openSegment(position).size(), let stored = SegmentIndex.load(besides: segment, paths: paths, io: io) {
+            if isSealed, stored.coveredBytes == size {
+                indexes[segment.base] = stored
+                return stored
+            }
+            // The newest segment's sidecar, when the writer left one, describes a prefix of it: only the rest is
+            // scanned.
+            if !isSealed, stored.coveredBytes <= size, let last = stored.entries.last, isFrame(last, in: position),
+               let index = try? extend(stored, from: last, segment: position) {
+                return index
+            }
         }
         let index = try extend(SegmentIndex(), from: nil, segment: position)
         // Only sealed segments stop changing; the newest is rebuilt on each call.
@@ -266,21 +265,12 @@ package final class LogReader {
         return index
     }
 
-    /// A segment's index sidecar, if it decodes and describes no more than the segment holds.
-    private func sidecar(of segment: SegmentFile) -> SegmentIndex? {
-        guard let file = try? io.open(paths.index(besideSegment: segment.path), writable: false) else { return nil }
-        defer { file.close() }
-        guard let size = try? file.size(), let bytes = try? file.read(count: size, at: 0),
-              let index = SegmentIndex.decode(bytes, base: segment.base),
-              let position = segments.firstIndex(of: segment), let segmentFile = try? openSegment(position),
-              let segmentSize = try? segmentFile.size(), index.coveredBytes <= segmentSize,
-              let last = index.entries.last,
-              let frame = try? segmentFile.read(count: LogFormat.frameHeaderSize, at: last.offset),
-              frame.count == LogFormat.frameHeaderSize else { return nil }
-        // Its last entry, where the scan resumes, must be the frame it names (a cheap guard; the writer removes a
-        // sidecar before it ever cuts the segment).
-        let (sequence, timestamp) = frame.withUnsafeBytes { ($0.u64(8), $0.i64(16)) }
-        return sequence == last.sequence && timestamp == last.timestamp ? index : nil
+    /// Whether `entry` names the frame at its offset in segment `i` (sequence number and timestamp): a cheap guard
+    /// before resuming a scan there (the writer removes a sidecar before it ever cuts the segment).
+    private func isFrame(_ entry: SegmentIndex.Entry, in i: Int) -> Bool {
+        guard let frame = try? openSegment(i).read(count: LogFormat.frameHeaderSize, at: entry.offset),
+              frame.count == LogFormat.frameHeaderSize else { return false }
+        return frame.withUnsafeBytes { $0.u64(8) == entry.sequence && $0.i64(16) == entry.timestamp }
     }
 
     /// `index` with the batches of segment `i` from `entry` (its start when nil) to the end noted in it.

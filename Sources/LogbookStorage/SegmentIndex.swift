@@ -78,6 +78,14 @@ package struct SegmentIndex: Sendable, Equatable {
         return bytes
     }
 
+    /// The sidecar beside `segment`, if it can be read and decodes.
+    static func load(besides segment: SegmentFile, paths: StorePaths, io: FileIO) -> SegmentIndex? {
+        guard let file = try? io.open(paths.index(besideSegment: segment.path), writable: false) else { return nil }
+        defer { file.close() }
+        guard let size = try? file.size(), let bytes = try? file.read(count: size, at: 0) else { return nil }
+        return decode(bytes, base: segment.base)
+    }
+
     /// Decodes a sidecar; nil when it is damaged, of another version, or for another segment.
     static func decode(_ bytes: [UInt8], base: UInt64) -> SegmentIndex? {
         bytes.withUnsafeBytes { b -> SegmentIndex? in

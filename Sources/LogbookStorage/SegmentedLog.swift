@@ -164,9 +164,7 @@ package final class SegmentedLog {
                                              io: FileIO) throws(StorageError) -> Int {
         let path = paths.index(besideSegment: segment.path)
         guard io.exists(path) else { return 0 }
-        if let file = try? io.open(path, writable: false), let length = try? file.size(),
-           let bytes = try? file.read(count: length, at: 0), let index = SegmentIndex.decode(bytes, base: segment.base),
-           index.coveredBytes <= size {
+        if let index = SegmentIndex.load(besides: segment, paths: paths, io: io), index.coveredBytes <= size {
             return index.coveredBytes
         }
         do { try removeSidecar(of: segment, paths: paths, io: io) } catch {
@@ -183,12 +181,13 @@ package final class SegmentedLog {
         try io.syncDirectory(paths.log)
     }
 
-    /// Syncs, then rewrites the active segment's index sidecar when the segment has grown
-    /// `configuration.activeIndexGrowth` bytes past the one on disk, so that a reader's lookup by time or sequence
-    /// scans at most about that much of it. The sidecar is derived data: failing to write it is not an error.
-    package func writeActiveIndexIfGrown() throws(StorageError) {
-        guard activeIndex.coveredBytes - sidecarCovered >= configuration.activeIndexGrowth else { return }
-        try sync()
+    /// Rewrites the active segment's index sidecar when the segment has grown `configuration.activeIndexGrowth`
+    /// bytes past the one on disk, so that a reader's lookup by time or sequence scans at most about that much of
+    /// it. Called just after a sync (a snapshot, close): with appends still buffered it waits for the next call.
+    /// The sidecar is derived data: failing to write it is not an error.
+    package func writeActiveIndexIfGrown() {
+        guard poison == nil, pending.isEmpty,
+              activeIndex.coveredBytes - sidecarCovered >= configuration.activeIndexGrowth else { return }
         let segment = segments[segments.count - 1]
         do {
             try io.writeAtomically(activeIndex.encoded(base: segment.base), to: paths.index(besideSegment: segment.path),
@@ -295,7 +294,7 @@ package final class SegmentedLog {
             self.lock = nil
         }
         if poison == nil && (!pending.isEmpty || configuration.syncPolicy != .everyBatch) { try sync() }
-        if poison == nil { try writeActiveIndexIfGrown() }
+        writeActiveIndexIfGrown()
     }
 
     // MARK: - Writing

@@ -117,4 +117,40 @@ struct ActiveIndexTests {
             #expect(try reader.sequence(atOrBefore: Self.time(b)) == Self.expected(b))
         }
     }
+
+    @Test("a stale sidecar that cannot be removed stops a writer's open with an error naming it, changing nothing; once it can, the open removes it")
+    func staleSidecarNotRemovable() throws {
+        let dir = TemporaryDirectory()
+        let (root, sidecar) = try Self.store(dir)
+        let segment = LogFixtures.segmentPaths(root)[0]
+        let bytes = readFile(segment)
+        writeFile(segment, Array(bytes[..<LogFixtures.frames(bytes)[900 * 10].offset]))
+        let faults = FaultInjector()
+        var configuration = Self.configuration()
+        configuration.io = FileIO(faults: faults)
+        faults.inject(.fail(.ioError), everyCallOf: .unlink)
+        let error = #expect(throws: StorageError.self) { _ = try SegmentedLog.open(at: root, configuration: configuration) }
+        #expect(error?.message.contains("Removing a stale index sidecar failed") == true)
+        #expect(FileManager.default.fileExists(atPath: sidecar))
+        faults.clear()
+        let log = try SegmentedLog.open(at: root, configuration: configuration)
+        #expect(!FileManager.default.fileExists(atPath: sidecar))
+        try log.close()
+    }
+
+    @Test("a sidecar that cannot be written is not an error: close succeeds, and readers scan the segment instead")
+    func sidecarNotWritable() throws {
+        let dir = TemporaryDirectory()
+        let root = dir.appending("store")
+        let faults = FaultInjector()
+        var configuration = Self.configuration()
+        configuration.io = FileIO(faults: faults)
+        let log = try SegmentedLog.open(at: root, configuration: configuration)
+        try LogFixtures.appendBatches(log, sizes: Array(repeating: 10, count: Self.batches))
+        faults.inject(.fail(.ioError), everyCallOf: .rename)
+        try log.close()
+        faults.clear()
+        #expect(!FileManager.default.fileExists(atPath: root + "/log/00000000000000000001.idx"))
+        #expect(try LogReader(at: root).sequence(atOrBefore: Self.time(Self.batches - 1)) == Self.expected(Self.batches - 1))
+    }
 }

@@ -110,7 +110,7 @@ struct LazyPart<Value: Sendable>: Sendable {
     /// that replaying a tail of events that touch this part does not decode it for a command that never reads it.
     /// `change` must read nothing but the part (and what it captures).
     mutating func change(_ change: @escaping Change) {
-        guard !isLoaded else {
+        guard !isDecoded else {
             change(&value)
             return
         }
@@ -127,17 +127,15 @@ struct LazyPart<Value: Sendable>: Sendable {
         }
     }
 
-    /// Whether a change is made at once: the part is held as a value, or was read.
-    var isLoaded: Bool {
+    /// Whether the part is held as a value or was read: a change is then made at once (tests also ask it of
+    /// what a command decodes).
+    var isDecoded: Bool {
         guard owned == nil, let source else { return true }
         return deferred.map(\.isApplied) ?? source.isDecoded
     }
 
     /// The snapshot bytes of the part while it is unchanged and sound (nil once it is held as a value or changed).
     var unchangedBytes: UnsafeRawBufferPointer? { owned == nil && deferred == nil ? source?.copyableBytes : nil }
-
-    /// Whether the part was read (for tests of what a command decodes).
-    var isDecoded: Bool { owned != nil || (deferred.map(\.isApplied) ?? (source?.isDecoded == true)) }
 }
 
 /// How many changes a part keeps waiting for its first read before it is read anyway.
@@ -153,7 +151,7 @@ protocol ReplayedPart: Sendable {
 extension LazyPart where Value: ReplayedPart {
     /// Applies `event` to the part: at once when it is loaded (no closure made), else when it is first read.
     mutating func apply(_ event: Event, timestamp: Int64, actor: String, position: LogPosition) {
-        if isLoaded {
+        if isDecoded {
             value.apply(event, timestamp: timestamp, actor: actor, position: position)
         } else {
             change { $0.apply(event, timestamp: timestamp, actor: actor, position: position) }

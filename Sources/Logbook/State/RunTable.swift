@@ -199,6 +199,13 @@ struct PackedRuns: Sendable {
 
     static let indexEntrySize = 12
 
+    /// Where a version-5 table of `n` runs at `table` keeps its runs' checksums, its id index and its runs' bytes:
+    /// after `n` + 1 u64 offsets, `n` u32 checksums, then `n` index entries.
+    static func layout(table: Int, count n: Int) -> (checksums: Int, index: Int, start: Int) {
+        let checksums = table + 8 * (n + 1), index = checksums + 4 * n
+        return (checksums, index, index + indexEntrySize * n)
+    }
+
     /// Reads a version-4 table's frame at `r`'s offset (a reader over `region.bytes[base...]`) and skips past it;
     /// only bounds are checked here, each run is checked when decoded.
     init(_ r: inout BinaryReader, region: ByteRegion, base: Int, experiments: Int, metricKeys: Int) throws(CodecError) {
@@ -235,9 +242,7 @@ struct PackedRuns: Sendable {
         }
         self.region = region
         self.table = table
-        checksums = table + 8 * (n + 1)
-        index = table + 12 * n + 8
-        start = index + Self.indexEntrySize * n
+        (checksums, index, start) = Self.layout(table: table, count: n)
         self.length = length
         count = n
         self.experiments = experiments

@@ -202,7 +202,7 @@ package enum StateCodec {
         func put(_ value: UInt32, at offset: Int) {
             for i in 0..<4 { payload[offset + i] = UInt8(truncatingIfNeeded: value >> (8 * UInt32(i))) }
         }
-        let sums = table + 8 * (n + 1), start = table + 24 * n + 8 // offsets, checksums, id index, runs
+        let (sums, _, start) = PackedRuns.layout(table: table, count: n)
         for i in 0..<n {
             let from = Int(truncatingIfNeeded: UInt64(littleEndian: b.loadUnaligned(fromByteOffset: table + 8 * i, as: UInt64.self)))
             let to = Int(truncatingIfNeeded: UInt64(littleEndian: b.loadUnaligned(fromByteOffset: table + 8 * i + 8, as: UInt64.self)))
