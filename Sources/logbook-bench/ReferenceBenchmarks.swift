@@ -22,6 +22,7 @@ struct ReferenceBenchmarks {
     static let historySteps = 10_000
     static let processSamples = 11
     static let start: Int64 = 1_767_225_600_000 // 2026-01-01T00:00:00Z
+    static let filter = "metrics.m0 > 0.5 and params.p1 = 'v3' and tags.t0 != 'team-1'"
 
     func count(_ base: Double) -> Int { max(1, Int((base * scale).rounded())) }
 
@@ -173,7 +174,7 @@ struct ReferenceBenchmarks {
             return samples.percentileMicroseconds(50)
         }
         let bestUs = median(201) { blackHole(s.bestRun(experiment: nil, metric: "m0")) }
-        let filter = try RunFilter(parsing: "metrics.m0 > 0.5 and params.p1 = 'v3' and tags.t0 != 'team-1'")
+        let filter = try RunFilter(parsing: Self.filter)
         var matched = 0
         let filterUs = median(101) { matched = filter.runs(in: s).count }
         let historyMs = try median(21) {
@@ -398,6 +399,31 @@ func runReplay(_ arguments: ArraySlice<String>) -> Int32 {
         let scan = try scanSeconds(store)
         ProcessIO.writeStandardOutput("{\"events\": \(events), \"seconds\": \(best), \"events_per_s\": \(Int(Double(events) / best)), "
             + "\"scan_seconds\": \(scan), \"scan_events_per_s\": \(Int(Double(events) / scan))}\n")
+        return 0
+    } catch {
+        ProcessIO.writeStandardError("Error: \(error)\n")
+        return 1
+    }
+}
+
+/// `logbook-bench filter STORE [--times N] [--filter F]`: the reference filter (or F) over every run of an existing
+/// store, N times (default 1,000), for profiling. Prints the median and the number of matches.
+func runFilter(_ arguments: ArraySlice<String>) -> Int32 {
+    let (timesValue, rest) = extractOption("--times", from: arguments)
+    let (filterValue, passed) = extractOption("--filter", from: rest)
+    let times = timesValue.flatMap(Int.init) ?? 1000
+    guard times > 0, passed.count == 1, let store = passed.first else { usageError("filter needs STORE [--times N] [--filter F]") }
+    do {
+        let filter = try RunFilter(parsing: filterValue ?? ReferenceBenchmarks.filter)
+        let reader = try LogbookStore(at: store, writable: false)
+        var samples = Samples(capacity: times)
+        var matched = 0
+        for _ in 0..<times {
+            let w = Stopwatch()
+            matched = filter.runs(in: reader.state).count
+            samples.add(w.elapsedNanoseconds)
+        }
+        ProcessIO.writeStandardOutput("{\"filter_query_us\": \(samples.percentileMicroseconds(50)), \"matches\": \(matched)}\n")
         return 0
     } catch {
         ProcessIO.writeStandardError("Error: \(error)\n")

@@ -12,6 +12,7 @@ Commands:
   reference     the reference workload (docs/performance.md) at --scale S (default 1: 10,000,000 metric points,
                 2,000 model versions, 1,000,000 A/B units, 1,000,000 predictions), generated then measured
   replay STORE  [--times N] full replays of an existing store (snapshots ignored), e.g. one kept by reference --keep
+  filter STORE  [--times N] [--filter F] the reference filter (or F) over every run of an existing store, N times
   soak          --commands N (default 1,000,000) commands through the library, one durable write each, automatic
                 snapshots; closed and reopened every tenth: resident memory and open time at each
 
@@ -181,6 +182,8 @@ case "soak":
     ProcessIO.exit(runSoak(arguments.dropFirst()))
 case "replay":
     ProcessIO.exit(runReplay(arguments.dropFirst()))
+case "filter":
+    ProcessIO.exit(runFilter(arguments.dropFirst()))
 case "child-probe":
     ProcessIO.exit(runChildProbe(arguments.dropFirst()))
 case "--help", "-h":

@@ -17,12 +17,15 @@ private let t0: Int64 = 1_772_373_600_000
 /// | r5 | churn | run-5 | t0+3s | | | acc NaN | RUNNING |
 private final class Fixture {
     let directory = TemporaryDirectory("run-filter")
-    let store: LogbookStore
+    private(set) var store: LogbookStore
 
-    init() throws {
+    /// `reopened`: a snapshot is written after r1, r2 and r3 start and the store reopened from it, so that the filter
+    /// reads runs packed in the snapshot (all three then changed) and runs added since (r4, r5).
+    init(reopened: Bool = false) throws {
         var options = StoreOptions()
         options.durable = false
-        store = try LogbookStore(at: directory.appending("store"), writable: true, options: options)
+        let path = directory.appending("store")
+        store = try LogbookStore(at: path, writable: true, options: options)
         func at(_ ms: Int64) -> WriteContext { WriteContext(actor: "ana", time: t0 + ms) }
         func points(_ pairs: [(String, Double)]) -> [MetricSeries] {
             pairs.map { MetricSeries(key: $0.0, points: [MetricPoint(step: 0, value: $0.1, time: t0)]) }
@@ -32,6 +35,11 @@ private final class Fixture {
         try store.startRun(experiment: "churn", name: "baseline", id: "r1", at(0))
         try store.startRun(experiment: "churn", name: "deep-net", id: "r2", at(1000))
         try store.startRun(experiment: "fraud", name: "Baseline v2", id: "r3", at(2000))
+        if reopened {
+            try store.writeSnapshot()
+            try store.close()
+            store = try LogbookStore(at: path, writable: true, options: options)
+        }
         try store.startRun(experiment: "churn", name: "my run", id: "r4", at(3000))
         try store.startRun(experiment: "churn", id: "r5", at(3000))
         try store.logToRun("r1", params: [KeyValue("lr", "0.01")], metrics: points([("acc", 0.95), ("loss", 0.2)]),
@@ -119,6 +127,16 @@ struct RunFilterTests {
     ] as [(String, [String])])
     func matching(filter: String, expected: [String]) throws {
         #expect(try Fixture().filter(filter) == expected)
+    }
+
+    @Test("a filter reads runs from a snapshot, changed since, and started since as it reads runs never snapshotted")
+    func fromSnapshot() throws {
+        let fresh = try Fixture(), reopened = try Fixture(reopened: true)
+        #expect(reopened.store.state.runs == fresh.store.state.runs)
+        for text in ["", "metrics.acc >= 0.85", "params.lr = '0.01'", "tags.team ILIKE 'GROW%'", "attributes.status = 'running'",
+                     "metrics.acc > 0.8 AND params.lr = '0.01' and tags.team = 'growth'", "metrics.nosuch != 0"] {
+            #expect(try reopened.filter(text) == fresh.filter(text), "\(text)")
+        }
     }
 
     @Test("filter errors name the position and what was expected", arguments: [

@@ -17,7 +17,7 @@ struct RunTableTests {
         #expect(a.count == n)
         var seen: [Int] = []
         a.forEach { i, r in
-            if r.ordinal != i + 1 { Issue.record("run \(i) has ordinal \(r.ordinal)") }
+            if r.pointee.ordinal != i + 1 { Issue.record("run \(i) has ordinal \(r.pointee.ordinal)") }
             seen.append(i)
         }
         #expect(seen == Array(0..<n))

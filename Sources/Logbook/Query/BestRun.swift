@@ -5,6 +5,7 @@ extension LogbookState {
     public func bestRun(experiment: Experiment?, metric: String, lowest: Bool = false) -> (run: Run, value: Double)? {
         guard let key = metricKeys.id(of: metric) else { return nil }
         var best: (index: Int, value: Double, start: Int64, ordinal: Int)?
+        func consider(_ i: Int, _ p: UnsafePointer<Run>) { consider(i, p.pointee) }
         func consider(_ i: Int, _ r: borrowing Run) {
             guard !r.isDeleted, let v = r.latest.first(where: { $0.key == key })?.value, !v.isNaN else { return }
             if let b = best {

@@ -116,18 +116,19 @@ public struct RunFilter: Sendable {
     /// Whether `run` meets every condition.
     /// - Complexity: O(conditions × (params + tags + metrics of the run)).
     public func matches(_ run: Run, in state: LogbookState) -> Bool {
-        matches(run, in: state, metricIDs: nil)
+        withUnsafePointer(to: run) { matches($0, in: state, metricIDs: nil) }
     }
 
     /// The runs of `state` that meet every condition, in ordinal order. Each metric key is looked up once, and the
     /// runs are read in place: only the matching ones are copied.
     public func runs(in state: LogbookState) -> [Run] {
         let ids = metricIDs(in: state)
-        var found: [Run] = []
-        state.runs.forEachRun { _, run in
-            if matches(run, in: state, metricIDs: ids) { found.append(copy run) }
+        var hits: [Int] = []
+        state.runs.forEachRun { i, run in
+            if matches(run, in: state, metricIDs: ids) { hits.append(i) }
         }
-        return found
+        // Copied after the scan: appending runs inside it cost twice as much.
+        return hits.map { state.runs[$0] }
     }
 
     /// Each condition's metric key id (-1: no run has that metric; nil: not a metric condition).
@@ -138,8 +139,9 @@ public struct RunFilter: Sendable {
         }
     }
 
-    /// `metricIDs`: from ``metricIDs(in:)``, or nil to look each key up here.
-    private func matches(_ run: borrowing Run, in state: LogbookState, metricIDs: [Int32?]?) -> Bool {
+    /// `metricIDs`: from ``metricIDs(in:)``, or nil to look each key up here. The run comes by pointer: a borrowed
+    /// run handed to this function would be copied whole.
+    private func matches(_ run: UnsafePointer<Run>, in state: LogbookState, metricIDs: [Int32?]?) -> Bool {
         for (i, c) in conditions.enumerated() {
             guard let v = c.field.value(of: run, in: state, metricID: metricIDs.flatMap { $0[i] }) else { return false }
             switch (v, c.value) {
@@ -239,24 +241,29 @@ enum RunField: Sendable, Equatable {
 
     /// The run's value for this field, or nil when it has none.
     /// The field's value for `run`; `metricID` is the metric key's id when the caller looked it up already.
-    func value(of run: borrowing Run, in state: LogbookState, metricID: Int32? = nil) -> Value? {
+    func value(of run: Run, in state: LogbookState, metricID: Int32? = nil) -> Value? {
+        withUnsafePointer(to: run) { value(of: $0, in: state, metricID: metricID) }
+    }
+
+    /// The same, for a run read in place.
+    func value(of run: UnsafePointer<Run>, in state: LogbookState, metricID: Int32? = nil) -> Value? {
         switch self {
         case .metric(let key):
-            guard let id = metricID ?? state.metricKeys.id(of: key), let m = run.latest.first(where: { $0.key == id }) else { return nil }
+            guard let id = metricID ?? state.metricKeys.id(of: key), let m = run.pointee.latest.first(where: { $0.key == id }) else { return nil }
             return .number(m.value)
-        case .param(let key): return run.param(key).map { .string($0) }
-        case .tag(let key): return run.tag(key).map { .string($0) }
+        case .param(let key): return run.pointee.param(key).map { .string($0) }
+        case .tag(let key): return run.pointee.tag(key).map { .string($0) }
         case .attribute(let a):
             switch a {
-            case .status: return .string(run.status.name)
-            case .runName: return .string(run.name)
-            case .runID: return .string(run.id)
-            case .startTime: return .number(Double(run.startTime))
-            case .endTime: return run.endTime.map { .number(Double($0)) }
+            case .status: return .string(run.pointee.status.name)
+            case .runName: return .string(run.pointee.name)
+            case .runID: return .string(run.pointee.id)
+            case .startTime: return .number(Double(run.pointee.startTime))
+            case .endTime: return run.pointee.endTime.map { .number(Double($0)) }
             case .experiment:
-                guard run.experiment >= 1 && run.experiment <= state.experiments.count else { return nil }
-                return .string(state.experiments[run.experiment - 1].name)
-            case .experimentID: return .number(Double(run.experiment))
+                guard run.pointee.experiment >= 1 && run.pointee.experiment <= state.experiments.count else { return nil }
+                return .string(state.experiments[run.pointee.experiment - 1].name)
+            case .experimentID: return .number(Double(run.pointee.experiment))
             }
         }
     }

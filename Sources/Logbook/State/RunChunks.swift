@@ -32,13 +32,15 @@ struct RunChunks: Equatable, Sendable {
         chunks[i >> Self.shift].withUnsafeMutableBufferPointer { body(&$0[i & Self.mask]) }
     }
 
-    /// Calls `body` with each run in order, and its index.
-    func forEach(_ body: (Int, borrowing Run) -> Void) {
+    /// Calls `body` with a pointer to each run in order, and its index (valid only during the call).
+    func forEach(_ body: (Int, UnsafePointer<Run>) -> Void) {
         var i = 0
         for chunk in chunks {
-            for r in chunk {
-                body(i, r)
-                i += 1
+            chunk.withUnsafeBufferPointer { runs in
+                for r in runs.indices {
+                    body(i, runs.baseAddress! + r)
+                    i += 1
+                }
             }
         }
     }
