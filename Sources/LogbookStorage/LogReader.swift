@@ -254,7 +254,8 @@ package final class LogReader {
             }
             // The newest segment's sidecar, when the writer left one, describes a prefix of it: only the rest is
             // scanned.
-            if !isSealed, stored.coveredBytes <= size, let last = stored.entries.last, isFrame(last, in: position),
+            if !isSealed, stored.coveredBytes <= size, let last = stored.entries.last,
+               let file = try? openSegment(position), last.isFrame(in: file),
                let index = try? extend(stored, from: last, segment: position) {
                 return index
             }
@@ -265,21 +266,12 @@ package final class LogReader {
         return index
     }
 
-    /// Whether `entry` names the frame at its offset in segment `i` (sequence number and timestamp): a cheap guard
-    /// before resuming a scan there (the writer removes a sidecar before it ever cuts the segment).
-    private func isFrame(_ entry: SegmentIndex.Entry, in i: Int) -> Bool {
-        guard let frame = try? openSegment(i).read(count: LogFormat.frameHeaderSize, at: entry.offset),
-              frame.count == LogFormat.frameHeaderSize else { return false }
-        return frame.withUnsafeBytes { $0.u64(8) == entry.sequence && $0.i64(16) == entry.timestamp }
-    }
-
     /// `index` with the batches of segment `i` from `entry` (its start when nil) to the end noted in it.
     private func extend(_ index: SegmentIndex, from entry: SegmentIndex.Entry?, segment i: Int) throws -> SegmentIndex {
         var index = index
         index.resume(at: entry)
         try scanSegment(i, from: entry) { batch in
-            index.note(sequence: batch.firstSequence, timestamp: batch.firstTimestamp, offset: batch.offset,
-                       end: batch.offset + batch.bytes.count)
+            index.note(batch)
             return true
         }
         return index

@@ -12,6 +12,14 @@ package struct SegmentIndex: Sendable, Equatable {
         package var timestamp: Int64
         /// File offset of the batch's first frame.
         package var offset: Int
+
+        /// Whether the frame at this entry's offset of `file` has its sequence number and timestamp: a cheap guard
+        /// before resuming a scan there (the writer removes a sidecar before it ever cuts the segment).
+        func isFrame(in file: SystemFile) -> Bool {
+            guard let frame = try? file.read(count: LogFormat.frameHeaderSize, at: offset),
+                  frame.count == LogFormat.frameHeaderSize else { return false }
+            return frame.withUnsafeBytes { $0.u64(8) == sequence && $0.i64(16) == timestamp }
+        }
     }
 
     /// Entries in log order.
@@ -30,6 +38,11 @@ package struct SegmentIndex: Sendable, Equatable {
             lastIndexedOffset = offset
         }
         coveredBytes = end
+    }
+
+    /// Records a batch a scan delivered.
+    mutating func note(_ batch: BatchView) {
+        note(sequence: batch.firstSequence, timestamp: batch.firstTimestamp, offset: batch.offset, end: batch.offset + batch.bytes.count)
     }
 
     /// Prepares to note the batches from `entry` on (an index decoded from a sidecar describing a prefix): the

@@ -111,13 +111,18 @@ package final class SegmentedLog {
         } catch {
             throw StorageError(.io, "Opening the active segment failed", path: last.path, errno: error)
         }
-        var index = SegmentIndex()
         let scanner = SegmentScanner()
-        let outcome = try scanner.scan(file, from: LogFormat.segmentHeaderSize, to: size,
-                                       expectedSequence: last.base, minimumTimestamp: last.header.previousTimestamp) { batch in
-            index.note(sequence: batch.firstSequence, timestamp: batch.firstTimestamp, offset: batch.offset,
-                       end: batch.offset + batch.bytes.count)
-            return true
+        let resumed = resumeFromSidecar(of: last, file, size: size, paths: paths, io: io)
+        var index = resumed?.index ?? SegmentIndex()
+        let outcome: SegmentScanner.Outcome
+        if let resumed {
+            outcome = resumed.outcome
+        } else {
+            outcome = try scanner.scan(file, from: LogFormat.segmentHeaderSize, to: size, expectedSequence: last.base,
+                                       minimumTimestamp: last.header.previousTimestamp) { batch in
+                index.note(batch)
+                return true
+            }
         }
         var end = outcome.endOfLastBatch
         switch outcome.stop {
@@ -153,9 +158,29 @@ package final class SegmentedLog {
                                active: file, activeEnd: end, nextSequence: outcome.nextSequence,
                                newestTimestamp: outcome.lastTimestamp, chain: outcome.lastChain ?? last.header.startChain)
         log.activeIndex = index
-        log.sidecarCovered = try activeSidecarCovered(of: last, size: end, paths: paths, io: io)
+        log.sidecarCovered = try resumed?.sidecarCovered ?? activeSidecarCovered(of: last, size: end, paths: paths, io: io)
         log.recovery = report
         return log
+    }
+
+    /// The scan of the active segment from its sidecar's last entry, when the sidecar describes no more than the
+    /// segment holds, that entry names its frame, and the scan from there ends clean: with the index so far. The
+    /// prefix a sidecar describes was synced before the sidecar was written, so a torn tail can only lie after it;
+    /// like a sealed segment, that prefix is checked by the reads that reach it (replay, `check`, `verify`), not at
+    /// every open. Otherwise (nil) the caller scans the whole segment, as without a sidecar.
+    private static func resumeFromSidecar(of segment: SegmentFile, _ file: SystemFile, size: Int, paths: StorePaths, io: FileIO)
+        -> (index: SegmentIndex, outcome: SegmentScanner.Outcome, sidecarCovered: Int)? {
+        guard let stored = SegmentIndex.load(besides: segment, paths: paths, io: io), stored.coveredBytes <= size,
+              let entry = stored.entries.last, entry.isFrame(in: file) else { return nil }
+        var index = stored
+        index.resume(at: entry)
+        let outcome = try? SegmentScanner().scan(file, from: entry.offset, to: size, expectedSequence: entry.sequence,
+                                                 minimumTimestamp: entry.timestamp) { batch in
+            index.note(batch)
+            return true
+        }
+        guard let outcome, case .clean = outcome.stop, outcome.nextSequence > entry.sequence else { return nil }
+        return (index, outcome, stored.coveredBytes)
     }
 
     /// How much of the active segment its sidecar describes (0 when there is none or it does not decode). One that

@@ -3,7 +3,7 @@ import LogbookStorage
 import LogbookTestSupport
 import Testing
 
-@Suite("The active segment's index sidecar: a prefix readers resume from, never outliving a cut")
+@Suite("The active segment's index sidecar: a prefix readers and the writer resume from, never outliving a cut")
 struct ActiveIndexTests {
     static let start: Int64 = 1_700_000_000_000
     /// Batches of 10 records (about 650 bytes each): 2,000 of them pass the growth that writes a sidecar.
@@ -54,6 +54,34 @@ struct ActiveIndexTests {
         #expect(throws: StorageError.self) { _ = try LogReader(at: root).sequence(atOrBefore: Self.time(101)) }
         try FileManager.default.removeItem(atPath: sidecar)
         #expect(throws: StorageError.self) { _ = try LogReader(at: root).sequence(atOrBefore: Self.time(total - 5)) }
+    }
+
+    @Test("a writer opens from the sidecar's last entry: its appends continue the chain, and damage in the prefix the sidecar describes is left to the reads that reach it")
+    func writerResumes() throws {
+        let dir = TemporaryDirectory()
+        let (root, sidecar) = try Self.store(dir)
+        var log = try SegmentedLog.open(at: root, configuration: Self.configuration())
+        #expect(log.lastSequence == Self.expected(Self.batches - 1) && log.recovery.warnings.isEmpty)
+        try LogFixtures.appendBatches(log, sizes: Array(repeating: 10, count: 60), firstBatch: Self.batches)
+        try log.close()
+        let total = Self.batches + 60
+        #expect(try LogReader(at: root).verify().digest.sequence == Self.expected(total - 1))
+        #expect(try LogReader(at: root).sequence(atOrBefore: Self.time(total - 1)) == Self.expected(total - 1))
+        // A flipped bit early in the prefix: the writer's open does not read it (nor does a lookup past it); the
+        // verification does. Without the sidecar the open scans the whole segment and stops at it.
+        let segment = LogFixtures.segmentPaths(root)[0]
+        var bytes = readFile(segment)
+        bytes[LogFixtures.frames(bytes)[1000].offset + 30] ^= 0x40
+        writeFile(segment, bytes)
+        log = try SegmentedLog.open(at: root, configuration: Self.configuration())
+        #expect(log.lastSequence == Self.expected(total - 1) && log.recovery.warnings.isEmpty)
+        try log.close()
+        let damage = #expect(throws: StorageError.self) { _ = try LogReader(at: root).verify() }
+        #expect(damage?.sequence == 1001)
+        try FileManager.default.removeItem(atPath: sidecar)
+        let stopped = #expect(throws: StorageError.self) { _ = try SegmentedLog.open(at: root, configuration: Self.configuration()) }
+        #expect(stopped?.sequence == 1001 && stopped?.message.contains("followed by valid records") == true)
+        #expect(readFile(segment) == bytes)
     }
 
     @Test("a torn tail cut at open removes the sidecar first; the writer's close writes a new one")
