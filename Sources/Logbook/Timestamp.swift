@@ -17,7 +17,21 @@ public enum Timestamp {
         let msOfDay = ms - days * 86_400_000
         let (y, m, d) = civil(fromDays: days)
         let h = msOfDay / 3_600_000, mi = msOfDay / 60_000 % 60, s = msOfDay / 1000 % 60, f = msOfDay % 1000
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(h, 2)):\(pad(mi, 2)):\(pad(s, 2)).\(pad(f, 3))Z"
+        // Written into the string's own storage, digit by digit: exports print one per metric point.
+        return String(unsafeUninitializedCapacity: 24) { b in
+            func put(_ v: Int64, _ width: Int, at i: Int) {
+                var v = v
+                for k in stride(from: i + width - 1, through: i, by: -1) {
+                    b[k] = UInt8(ascii: "0") + UInt8(v % 10)
+                    v /= 10
+                }
+            }
+            put(y, 4, at: 0); b[4] = UInt8(ascii: "-"); put(m, 2, at: 5); b[7] = UInt8(ascii: "-"); put(d, 2, at: 8)
+            b[10] = UInt8(ascii: "T"); put(h, 2, at: 11); b[13] = UInt8(ascii: ":"); put(mi, 2, at: 14)
+            b[16] = UInt8(ascii: ":"); put(s, 2, at: 17); b[19] = UInt8(ascii: "."); put(f, 3, at: 20)
+            b[23] = UInt8(ascii: "Z")
+            return 24
+        }
     }
 
     /// Parses `2026-03-01`, `2026-03-01T14:00`, `2026-03-01T14:00:00Z`, `...T14:00:00.123+02:00` (a date alone or a
@@ -70,11 +84,6 @@ public enum Timestamp {
         _ = expect(58)
         guard let om = number(2), om < 60, i == b.count else { return nil }
         return ms - sign * (oh * 3_600_000 + om * 60_000)
-    }
-
-    private static func pad(_ v: Int64, _ width: Int) -> String {
-        let s = String(v)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
 
     private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a / b - (a % b < 0 ? 1 : 0) }

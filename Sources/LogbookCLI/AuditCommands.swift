@@ -28,7 +28,7 @@ enum AuditCommands {
     static func printEvents(_ inv: Invocation, _ events: [EventEnvelope]) throws(LogbookError) {
         let s = try inv.state
         if inv.json {
-            for e in events { inv.line(External.exportLine(inv.shown(e), s).rendered()) }
+            for e in events { inv.printJSON(External.exportLine(inv.shown(e), s)) }
             return
         }
         var t = Table(["SEQ", "TIME", "ACTOR", "TYPE", "DETAILS", "REASON"], rightAligned: [0])

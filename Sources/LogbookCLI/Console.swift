@@ -32,6 +32,13 @@ public final class Console {
     /// Writes a line to standard output.
     func line(_ text: String) { out(text + "\n") }
 
+    /// Writes a JSON value as one line to standard output, rendered straight into the buffer.
+    func line(_ json: JSON) {
+        json.render(into: &buffer)
+        buffer.append(0x0A)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
     /// Writes raw bytes to standard output.
     func outBytes(_ bytes: [UInt8]) {
         buffer.append(contentsOf: bytes)

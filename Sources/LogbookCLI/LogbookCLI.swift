@@ -333,5 +333,5 @@ final class Invocation {
     func message(_ text: String) { console.err(text + "\n") }
 
     /// The JSON document on standard output.
-    func printJSON(_ value: JSON) { console.line(value.rendered()) }
+    func printJSON(_ value: JSON) { console.line(value) }
 }

@@ -128,7 +128,7 @@ enum StoreCommands {
         let through = min(to, state.lastSequence)
         guard from <= through else { return 0 }
         try inv.store.forEachEvent(from: max(from, 1), through: through) { e in
-            inv.line(External.exportLine(inv.shown(e), state).rendered())
+            inv.printJSON(External.exportLine(inv.shown(e), state))
             return true
         }
         return 0

@@ -287,6 +287,23 @@ struct JSONParserTests {
         }
     }
 
+    @Test("rendering is exact: integers at their limits, escapes, non-finite doubles, order of members", arguments: [
+        (JSON.int(0), "0"), (.int(-1), "-1"), (.int(.min), "-9223372036854775808"), (.int(.max), "9223372036854775807"),
+        (.double(0.1), "0.1"), (.double(-2.5e-300), "-2.5e-300"), (.double(.nan), "\"NaN\""), (.double(-.infinity), "\"-Infinity\""),
+        (.string("quote\"back\\slash\nline\r\ttab\u{1}\u{1F}\u{7F}é😀"), "\"quote\\\"back\\\\slash\\nline\\r\\ttab\\u0001\\u001f\\u007fé😀\""),
+        (.string(""), "\"\""), (.null, "null"), (.bool(true), "true"), (.bool(false), "false"),
+        (["b": 1, "a": [nil, "x"], "": [:]], "{\"b\":1,\"a\":[null,\"x\"],\"\":{}}"),
+    ] as [(JSON, String)])
+    func renderExact(value: JSON, text: String) {
+        #expect(value.rendered() == text)
+        var bytes: [UInt8] = [0x41]
+        value.render(into: &bytes)
+        #expect(bytes == [0x41] + Array(text.utf8))
+        var string = "A"
+        value.render(into: &string)
+        #expect(string == "A" + text)
+    }
+
     @Test("random mutations of valid documents either parse or throw, never trap (seeded fuzz)")
     func fuzz() throws {
         var g = SeededGenerator(seed: 0xF00D)

@@ -20,6 +20,15 @@ struct RobustnessTests {
         #expect(Timestamp.iso(Timestamp.latest) == "9999-12-31T23:59:59.999Z")
         #expect(Timestamp.iso(Timestamp.earliest) == "0000-01-01T00:00:00.000Z")
         #expect(Timestamp.iso(-1) == "1969-12-31T23:59:59.999Z")
+        #expect(Timestamp.iso(1_772_373_600_123) == "2026-03-01T14:00:00.123Z")
+        #expect(Timestamp.iso(951_782_400_000) == "2000-02-29T00:00:00.000Z")
+        // Every recordable time prints in the fixed form and parses back to itself.
+        var g = SystemRandomNumberGenerator()
+        for _ in 0..<10_000 {
+            let ms = Int64.random(in: Timestamp.earliest...Timestamp.latest, using: &g)
+            let text = Timestamp.iso(ms)
+            #expect(text.utf8.count == 24 && Timestamp.parse(text) == ms, "\(ms) printed as \(text)")
+        }
     }
 
     @Test("a metric series without points is refused (imported or not), so replay and live state agree")
