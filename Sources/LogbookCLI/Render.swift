@@ -88,15 +88,15 @@ enum Render {
     }
 
     static func experiment(_ e: Experiment, _ s: LogbookState) -> JSON {
-        let runs = e.runs.map { s.runs[$0 - 1] }
+        let runs = s.runCounts(of: e)
         return .object([
             JSONMember("experiment_id", .int(Int64(e.id))),
             JSONMember("name", .string(e.name)),
             JSONMember("tags", object(e.tags)),
             JSONMember("created_time", time(e.createdTime)),
             JSONMember("deleted", .bool(e.isDeleted)),
-            JSONMember("runs", .int(Int64(runs.filter { !$0.isDeleted }.count))),
-            JSONMember("active_runs", .int(Int64(runs.filter { !$0.isDeleted && $0.status == .running }.count))),
+            JSONMember("runs", .int(Int64(runs.live))),
+            JSONMember("active_runs", .int(Int64(runs.running))),
         ])
     }
 

@@ -22,8 +22,7 @@ enum TrackingCommands {
         }
         var t = Table(["ID", "NAME", "RUNS", "CREATED"] + (all ? ["DELETED"] : []), rightAligned: [0, 2])
         for e in experiments {
-            let runs = e.runs.filter { !s.runs[$0 - 1].isDeleted }.count
-            t.add([String(e.id), e.name, String(runs), Human.time(e.createdTime)] + (all ? [e.isDeleted ? "yes" : ""] : []))
+            t.add([String(e.id), e.name, String(s.runCounts(of: e).live), Human.time(e.createdTime)] + (all ? [e.isDeleted ? "yes" : ""] : []))
         }
         inv.out(t.render())
         return 0

@@ -80,6 +80,29 @@ struct RunTableTests {
         #expect(s == (try fullReplay(t)))
     }
 
+    @Test("an experiment's run counts skim the runs of a snapshot (status and deleted flag) without decoding them, and agree with the runs")
+    func runCountsSkim() throws {
+        let t = try Self.store(runs: 40)
+        for i in stride(from: 0, to: 40, by: 3) { try t.store.endRun("r\(i)", status: i % 2 == 0 ? .finished : .failed, t.ctx()) }
+        for i in stride(from: 0, to: 40, by: 5) { try t.store.deleteRun("r\(i)", t.ctx()) }
+        try t.store.writeSnapshot()
+        try t.reopen(writable: true)
+        // Changed since the snapshot (r1 deleted, r2 ended) and added since (two runs, one deleted).
+        try t.store.deleteRun("r1", t.ctx())
+        try t.store.endRun("r2", t.ctx())
+        _ = try t.store.startRun(experiment: "e", id: "late", t.ctx())
+        _ = try t.store.startRun(experiment: "e", id: "gone", t.ctx())
+        try t.store.deleteRun("gone", t.ctx())
+        let s = t.store.state
+        let e = try #require(s.experiments.first)
+        let counts = s.runCounts(of: e)
+        #expect(s.runs.decodedRuns == 2, "only the two runs changed since the snapshot were decoded")
+        let runs = e.runs.map { s.runs[$0 - 1] }
+        for r in runs { #expect(s.runs.liveness(r.ordinal - 1) == RunLiveness(r), "run \(r.id)") }
+        #expect(counts.live == runs.filter { !$0.isDeleted }.count && counts.running == runs.filter { !$0.isDeleted && $0.status == .running }.count)
+        #expect(counts.live == 42 - 9 - 1 && counts.running > 0)
+    }
+
     @Test("after writing a snapshot a writer's runs read from its bytes; runs changed after it, and the next snapshot, equal a replay byte for byte")
     func writerAdoptsItsSnapshot() throws {
         let t = try Self.store(runs: 40)

@@ -36,6 +36,18 @@ enum RunCodec {
         StateCodec.positions(r.otherEvents, &w)
     }
 
+    /// A run's status and deleted flag, read without decoding the rest: the fields before them are skipped.
+    static func skimStatus(_ r: inout BinaryReader) throws(CodecError) -> RunLiveness {
+        try r.skipString() // id
+        _ = try r.int() // experiment
+        try r.skipString() // name
+        _ = try r.optionalInt() // parent
+        let status = try r.enumValue(RunStatus.self, "run status")
+        _ = try r.zigzag() // start
+        _ = try r.optionalZigzag() // end
+        return RunLiveness(status: status, isDeleted: try StateCodec.bool(&r))
+    }
+
     /// Decodes run `ordinal`, checking what it names against the state around it: its experiment (1...`experiments`),
     /// its parent (an earlier run) and its metric keys (below `metricKeys`).
     static func decode(ordinal: Int, experiments: Int, metricKeys: Int,

@@ -56,6 +56,14 @@ public struct RunTable: RandomAccessCollection, Equatable, Sendable {
         return all
     }
 
+    /// Run `i`'s status and deleted flag, without decoding a run read from a snapshot.
+    public func liveness(_ i: Int) -> RunLiveness {
+        let p = packedCount
+        if i >= p { return RunLiveness(tail[i - p]) }
+        if let r = changed[i] { return RunLiveness(r) }
+        return packed!.liveness(i)
+    }
+
     /// Calls `body` with every run in order, and its index: no copy of the runs. The pointer is valid only during
     /// the call. (A pointer rather than a borrowed run: a borrowed struct handed to a function that is not inlined is
     /// copied whole, every field retained and released, which tripled the cost of a filter.)
@@ -306,6 +314,17 @@ struct PackedRuns: Sendable {
         let run = decodeOrPlaceholder(i)
         cache.state.withLock { $0.some[i] = run }
         return run
+    }
+
+    /// Run `i`'s status and deleted flag: from the run when it was decoded, else skimmed from its bytes (checked
+    /// against their checksum first); a run whose bytes do not skim is read as ``run(_:)`` reads it.
+    func liveness(_ i: Int) -> RunLiveness {
+        if let known = cache.state.withLock({ c in (c.all?[i] ?? c.some[i]).map(RunLiveness.init) }) { return known }
+        if let bytes = soundBytes(i) {
+            var r = BinaryReader(bytes)
+            if let skimmed = try? RunCodec.skimStatus(&r) { return skimmed }
+        }
+        return RunLiveness(run(i))
     }
 
     /// Every run, decoded (once): what a scan of all runs reads, as one array.

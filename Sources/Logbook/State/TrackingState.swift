@@ -105,6 +105,19 @@ public struct Run: Equatable, Sendable {
     public func tag(_ key: String) -> String? { tags.first { $0.key == key }?.value }
 }
 
+/// What lists of runs count: a run's status and whether it is deleted.
+public struct RunLiveness: Equatable, Sendable {
+    public var status: RunStatus
+    public var isDeleted: Bool
+
+    init(status: RunStatus, isDeleted: Bool) {
+        self.status = status
+        self.isDeleted = isDeleted
+    }
+
+    init(_ run: borrowing Run) { self.init(status: run.status, isDeleted: run.isDeleted) }
+}
+
 /// Interned strings (metric keys, actors): small integer ids in first-seen order.
 public struct StringTable: Equatable, Sendable {
     /// The strings, by id.
