@@ -170,14 +170,17 @@ enum TrackingCommands {
 
     static func runList(_ inv: Invocation) throws(LogbookError) -> Int32 {
         let s = try inv.state
+        let limit = try inv.countOption("--limit")
+        let all = inv.flag("--all")
         var runs: [Run]
         if let name = inv.value("--experiment") {
             runs = try s.findExperiment(name).runs.map { s.runs[$0 - 1] }
+        } else if let limit, !all, inv.value("--filter") == nil, inv.value("--order-by") == nil {
+            runs = s.newestLiveRuns(limit: limit)
         } else {
             runs = Array(s.runs)
         }
-        if !inv.flag("--all") { runs = runs.filter { !$0.isDeleted } }
-        let limit = try inv.countOption("--limit")
+        if !all { runs = runs.filter { !$0.isDeleted } }
         if let f = inv.value("--filter") {
             let matches = try External.filter(f)
             runs = runs.filter { matches($0, s) }

@@ -49,6 +49,10 @@ struct SessionTests {
         #expect(all.map { $0["run_id"] as? String } == [r2, "r1"], "newest first")
         let ordered = s.ok("run", "list", "--json", "--order-by", "metrics.auc", "--limit", "1").json["runs"] as? [[String: Any]] ?? []
         #expect(ordered.map { $0["run_id"] as? String } == ["r1"])
+        let newest = s.ok("run", "list", "--json", "--limit", "1").json["runs"] as? [[String: Any]] ?? []
+        #expect(newest.map { $0["run_id"] as? String } == [r2])
+        #expect((s.ok("run", "list", "--json", "--limit", "5").json["runs"] as? [[String: Any]] ?? []).map { $0["run_id"] as? String } == [r2, "r1"])
+        #expect((s.ok("run", "list", "--json", "--limit", "0").json["runs"] as? [[String: Any]])?.isEmpty == true)
 
         #expect(s.ok("run", "best", "--experiment", "churn", "--metric", "auc", "--json").json["run_id"] as? String == r2)
         #expect(s.ok("run", "best", "--experiment", "churn", "--metric", "auc", "--lowest", "--json").json["run_id"] as? String == "r1")

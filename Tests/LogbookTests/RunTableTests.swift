@@ -101,6 +101,23 @@ struct RunTableTests {
         for r in runs { #expect(s.runs.liveness(r.ordinal - 1) == RunLiveness(r), "run \(r.id)") }
         #expect(counts.live == runs.filter { !$0.isDeleted }.count && counts.running == runs.filter { !$0.isDeleted && $0.status == .running }.count)
         #expect(counts.live == 42 - 9 - 1 && counts.running > 0)
+
+        // The newest live runs, as a sort of every run would list them.
+        let sorted = runs.filter { !$0.isDeleted }.sorted { ($0.startTime, $0.ordinal) > ($1.startTime, $1.ordinal) }
+        for limit in [0, 1, 2, 5, 31, 32, 33, 100] {
+            #expect(s.newestLiveRuns(limit: limit).map(\.id) == sorted.prefix(limit).map(\.id), "limit \(limit)")
+        }
+    }
+
+    @Test("the newest runs of a large snapshot are read without decoding the others")
+    func newestRunsReadFew() throws {
+        let t = try Self.store(runs: 300)
+        try t.store.deleteRun("r299", t.ctx())
+        try t.store.writeSnapshot()
+        try t.reopen(writable: false)
+        let newest = t.store.state.newestLiveRuns(limit: 3)
+        #expect(newest.map(\.id) == ["r298", "r297", "r296"])
+        #expect(t.store.state.runs.decodedRuns == 3)
     }
 
     @Test("after writing a snapshot a writer's runs read from its bytes; runs changed after it, and the next snapshot, equal a replay byte for byte")
