@@ -211,6 +211,12 @@ struct ReferenceBenchmarks {
             at.append(a.seconds * 1000)
         }
         cold.sort(); at.sort()
+        // A durable write as a process (open, lock, recover, append, fdatasync, close): `experiment create`.
+        var writes: [Double] = []
+        for i in 0..<Self.processSamples {
+            writes.append(try child(logbook, ["--store", root, "experiment", "create", "bench-write-\(i)"], env).seconds * 1000)
+        }
+        writes.sort()
 
         // `logbook ingest` of JSON Lines in a process, into a fresh store.
         let cliRuns = max(100, Int((1000 * scale).rounded()))
@@ -245,6 +251,7 @@ struct ReferenceBenchmarks {
             Metric(key: "filter_matches", value: Double(matched), decimals: 0, unit: "runs"),
             Metric(key: "metric_history_ms", value: historyMs, decimals: 3, unit: "ms", target: .atMost(5)),
             Metric(key: "at_query_cold_ms", value: at[at.count / 2], decimals: 1, unit: "ms", target: .atMost(60)),
+            Metric(key: "cli_write_ms", value: writes[writes.count / 2], decimals: 1, unit: "ms"),
             Metric(key: "registry_mutation_durable_us", value: mutation.percentileMicroseconds(50), decimals: 1, unit: "us",
                    target: .atMost(3 * floorUs)),
             Metric(key: "fsync_floor_us", value: floorUs, decimals: 1, unit: "us"),
