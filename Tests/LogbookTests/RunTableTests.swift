@@ -102,6 +102,16 @@ struct RunTableTests {
         #expect(counts.live == runs.filter { !$0.isDeleted }.count && counts.running == runs.filter { !$0.isDeleted && $0.status == .running }.count)
         #expect(counts.live == 42 - 9 - 1 && counts.running > 0)
 
+        // A scan of every run reads the changed ones (r1, r2, between unchanged runs) from their slots.
+        var scanned: [RunLiveness] = []
+        s.runs.forEachRun { i, r in
+            #expect(r.pointee.ordinal == i + 1)
+            scanned.append(RunLiveness(r.pointee))
+        }
+        #expect(scanned == runs.map(RunLiveness.init))
+        let finished = try RunFilter(parsing: "attributes.status = 'FINISHED'").runs(in: s).map(\.id)
+        #expect(finished == runs.filter { $0.status == .finished }.map(\.id) && finished.contains("r2"))
+
         // The newest live runs, as a sort of every run would list them.
         let sorted = runs.filter { !$0.isDeleted }.sorted { ($0.startTime, $0.ordinal) > ($1.startTime, $1.ordinal) }
         for limit in [0, 1, 2, 5, 31, 32, 33, 100] {

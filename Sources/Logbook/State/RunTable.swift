@@ -68,11 +68,20 @@ public struct RunTable: RandomAccessCollection, Equatable, Sendable {
     /// the call. (A pointer rather than a borrowed run: a borrowed struct handed to a function that is not inlined is
     /// copied whole, every field retained and released, which tripled the cost of a filter.)
     func forEachRun(_ body: (Int, UnsafePointer<Run>) -> Void) {
-        let front = packedRuns()
-        front.withUnsafeBufferPointer { runs in
-            for i in runs.indices { body(i, runs.baseAddress! + i) }
+        if let packed {
+            // The snapshot's runs in place, the changed ones in their slots: merging them into one array first would
+            // copy every run (a retain of each of its references) on every scan after any change.
+            let front = packed.all()
+            front.withUnsafeBufferPointer { runs in
+                var start = 0
+                for c in changed.keys.sorted() + [runs.count] {
+                    for i in start..<c { body(i, runs.baseAddress! + i) }
+                    if c < runs.count { withUnsafePointer(to: changed[c]!) { body(c, $0) } }
+                    start = c + 1
+                }
+            }
         }
-        let p = front.count
+        let p = packedCount
         tail.forEach { i, r in body(p + i, r) }
     }
 
