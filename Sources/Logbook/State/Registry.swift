@@ -1,5 +1,5 @@
 internal import LogbookEvents
-package import LogbookStorage
+internal import LogbookStorage
 import Synchronization
 
 /// The model registry: models by ordinal - 1, and their ordinals by name (derived, not encoded).

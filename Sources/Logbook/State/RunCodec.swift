@@ -1,5 +1,5 @@
-package import LogbookEvents
-package import LogbookStorage
+internal import LogbookEvents
+internal import LogbookStorage
 
 /// The snapshot encoding of one run, shared by the inline layout (state versions 1 to 3) and the packed run table
 /// (version 4), where each run's bytes are decoded only when the run is read.

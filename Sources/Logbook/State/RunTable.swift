@@ -1,5 +1,5 @@
 package import LogbookEvents
-package import LogbookStorage
+internal import LogbookStorage
 import Synchronization
 
 /// The runs of a state, by ordinal - 1.

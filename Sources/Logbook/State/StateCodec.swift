@@ -1,6 +1,6 @@
 package import LogbookEvents
 internal import LogbookStats
-package import LogbookStorage
+internal import LogbookStorage
 
 /// The snapshot encoding of ``LogbookState``: canonical (the same state always gives the same bytes), versioned,
 /// and decoded with bounds checks (a damaged snapshot throws, never traps).
