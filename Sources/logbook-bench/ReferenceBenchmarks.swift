@@ -158,6 +158,10 @@ struct ReferenceBenchmarks {
         let events = store.state.lastSequence
         try store.close()
 
+        // The write-back of the gigabyte just generated is waited for first: it would otherwise run during the
+        // measurements below, on the same two cores.
+        FileIO.writeBackEverything()
+
         // In-process queries from a freshly opened read-only store.
         progress("in-process queries")
         let openWatch = Stopwatch()
@@ -205,8 +209,8 @@ struct ReferenceBenchmarks {
         // Cold processes: `run best` now, `model show --at T` at seeded random moments.
         progress("cold processes: \(Self.processSamples) × run best, \(Self.processSamples) × model show --at")
         let env = ["PATH=/usr/bin:/bin", "LOGBOOK_ACTOR=bench"]
-        // "Cold" is a new process, not a cold disk: the write-back of the gigabyte just generated is waited for,
-        // and one untimed run of each command reads the binary and the newest snapshot into the page cache.
+        // "Cold" is a new process, not a cold disk: the write-back of what was written since is waited for, and
+        // one untimed run of each command reads the binary and the newest snapshot into the page cache.
         FileIO.writeBackEverything()
         _ = try child(logbook, ["--store", root, "run", "best", "--experiment", "exp-0", "--metric", "m0", "--json"], env)
         _ = try child(logbook, ["--store", root, "model", "show", "model-0", "--at", Timestamp.iso(endTime)], env)
