@@ -130,14 +130,9 @@ enum ABCommands {
             }
             let variants = try inv.store.assign(test: name, units: units, inv.context)
             if inv.json {
-                var out = "{\"assignments\":["
-                out.reserveCapacity(units.count * 40)
-                for (i, (u, v)) in zip(units, variants).enumerated() {
-                    if i > 0 { out += "," }
-                    JSON.object([JSONMember("unit", .string(u)), JSONMember("variant", .string(v))]).render(into: &out)
-                }
-                out += "]}"
-                inv.line(out)
+                inv.printJSON(.object([JSONMember("assignments", .array(zip(units, variants).map { u, v in
+                    .object([JSONMember("unit", .string(u)), JSONMember("variant", .string(v))])
+                }))]))
             } else {
                 var out = ""
                 out.reserveCapacity(units.count * 24)

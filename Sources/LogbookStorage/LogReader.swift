@@ -247,16 +247,15 @@ package final class LogReader {
         if let cached = indexes[segment.base] { return cached }
         let position = segments.firstIndex(of: segment)!
         let isSealed = position != segments.count - 1
-        if let size = try? openSegment(position).size(), let stored = SegmentIndex.load(besides: segment, paths: paths, io: io) {
-            if isSealed, stored.coveredBytes == size {
+        if let file = try? openSegment(position), let size = try? file.size() {
+            if isSealed, let stored = SegmentIndex.load(besides: segment, paths: paths, io: io), stored.coveredBytes == size {
                 indexes[segment.base] = stored
                 return stored
             }
             // The newest segment's sidecar, when the writer left one, describes a prefix of it: only the rest is
             // scanned.
-            if !isSealed, stored.coveredBytes <= size, let last = stored.entries.last,
-               let file = try? openSegment(position), last.isFrame(in: file),
-               let index = try? extend(stored, from: last, segment: position) {
+            if !isSealed, let prefix = SegmentIndex.prefix(besides: segment, file: file, size: size, paths: paths, io: io),
+               let index = try? extend(prefix.index, from: prefix.from, segment: position) {
                 return index
             }
         }

@@ -99,6 +99,17 @@ package struct SegmentIndex: Sendable, Equatable {
         return decode(bytes, base: segment.base)
     }
 
+    /// The sidecar beside the active `segment` (open as `file`, `size` bytes) as a prefix to resume a scan from: when it
+    /// decodes, describes no more than the segment holds, and its last entry names the frame at its offset. Returns
+    /// the index ready to note the batches from that entry on (``resume(at:)``), and the entry.
+    static func prefix(besides segment: SegmentFile, file: SystemFile, size: Int, paths: StorePaths,
+                       io: FileIO) -> (index: SegmentIndex, from: Entry)? {
+        guard var index = load(besides: segment, paths: paths, io: io), index.coveredBytes <= size,
+              let entry = index.entries.last, entry.isFrame(in: file) else { return nil }
+        index.resume(at: entry)
+        return (index, entry)
+    }
+
     /// Decodes a sidecar; nil when it is damaged, of another version, or for another segment.
     static func decode(_ bytes: [UInt8], base: UInt64) -> SegmentIndex? {
         bytes.withUnsafeBytes { b -> SegmentIndex? in

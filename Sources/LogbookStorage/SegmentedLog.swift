@@ -170,17 +170,16 @@ package final class SegmentedLog {
     /// every open. Otherwise (nil) the caller scans the whole segment, as without a sidecar.
     private static func resumeFromSidecar(of segment: SegmentFile, _ file: SystemFile, size: Int, paths: StorePaths, io: FileIO)
         -> (index: SegmentIndex, outcome: SegmentScanner.Outcome, sidecarCovered: Int)? {
-        guard let stored = SegmentIndex.load(besides: segment, paths: paths, io: io), stored.coveredBytes <= size,
-              let entry = stored.entries.last, entry.isFrame(in: file) else { return nil }
-        var index = stored
-        index.resume(at: entry)
+        guard let prefix = SegmentIndex.prefix(besides: segment, file: file, size: size, paths: paths, io: io) else { return nil }
+        var index = prefix.index
+        let entry = prefix.from
         let outcome = try? SegmentScanner().scan(file, from: entry.offset, to: size, expectedSequence: entry.sequence,
                                                  minimumTimestamp: entry.timestamp) { batch in
             index.note(batch)
             return true
         }
         guard let outcome, case .clean = outcome.stop, outcome.nextSequence > entry.sequence else { return nil }
-        return (index, outcome, stored.coveredBytes)
+        return (index, outcome, prefix.index.coveredBytes)
     }
 
     /// How much of the active segment its sidecar describes (0 when there is none or it does not decode). One that

@@ -82,7 +82,9 @@ struct LazyStateTests {
         var swapped = bytes
         setU64(&swapped, table + 24, u64(bytes, table + 16) - 1)
         let bad = try StateCodec.decode(swapped)
+        let skimmed = bad.runs.liveness(2) // out of bounds, so not skimmed: read as the run reads
         #expect(throws: CodecError.self) { try bad.runs.validate() }
+        #expect(skimmed == RunLiveness(bad.runs[2]))
         #expect(bad.runs[2].id == "damaged-run-3" && bad.runs[2].isDeleted)
         #expect(bad.runs[0].id == "e1-r1" && bad.runs[4].id == "e1-r5")
         // An index entry that names another run: lookups check the id, validation refuses it.
@@ -271,6 +273,10 @@ struct LazyStateTests {
             try t.reopen(writable: false)
             #expect(t.store.warnings.isEmpty, "\(name): \(t.store.warnings)")
             #expect(t.store.takeSnapshotRepairs().isEmpty)
+            // A run's status and deleted flag, when its bytes fail their checksum, come from the run rebuilt.
+            for i in expected.runs.indices {
+                #expect(t.store.state.runs.liveness(i) == RunLiveness(expected.runs[i]), "\(name): run \(i + 1)")
+            }
             #expect(t.store.state == expected, "\(name)")
             #expect(t.store.takeSnapshotRepairs().contains { $0.contains("its \(name) failed its checksum") }, "\(name)")
             // A writer that never reads the damaged part does not copy it into its next snapshot: that one checks out.

@@ -5,7 +5,6 @@ extension LogbookState {
     public func bestRun(experiment: Experiment?, metric: String, lowest: Bool = false) -> (run: Run, value: Double)? {
         guard let key = metricKeys.id(of: metric) else { return nil }
         var best: (index: Int, value: Double, start: Int64, ordinal: Int)?
-        func consider(_ i: Int, _ p: UnsafePointer<Run>) { consider(i, p.pointee) }
         func consider(_ i: Int, _ r: borrowing Run) {
             guard !r.isDeleted, let v = r.latest.first(where: { $0.key == key })?.value, !v.isNaN else { return }
             if let b = best {
@@ -18,7 +17,7 @@ extension LogbookState {
         if let experiment {
             for ordinal in experiment.runs { consider(ordinal - 1, runs[ordinal - 1]) }
         } else {
-            runs.forEachRun(consider)
+            runs.forEachRun { consider($0, $1.pointee) }
         }
         return best.map { (runs[$0.index], $0.value) }
     }

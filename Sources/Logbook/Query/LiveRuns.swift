@@ -12,9 +12,7 @@ extension LogbookState {
         }
         return (live, running)
     }
-}
 
-extension LogbookState {
     /// The `limit` newest runs that are not deleted, newest first: MLflow's default order of a run list, by start
     /// time then ordinal, both descending. A run starts at its event's time and event times never decrease, so these
     /// are the last started: only they are read (with the deleted flags of the runs skipped), not every run.

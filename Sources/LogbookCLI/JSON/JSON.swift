@@ -16,11 +16,6 @@ public enum JSON: Equatable, Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends the compact rendering to `out`.
-    public func render(into out: inout String) {
-        out += rendered()
-    }
-
     /// Appends the compact rendering to `out`, as UTF-8: the one renderer (bytes, not String appends, which took
     /// nine tenths of an export).
     public func render(into out: inout [UInt8]) {
