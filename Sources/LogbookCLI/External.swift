@@ -19,14 +19,8 @@ enum External {
     }
 
     /// `--filter EXPR` of `run list`.
-    static func filter(_ text: String) throws(LogbookError) -> (Run, LogbookState) -> Bool {
-        let f = try RunFilter(parsing: text)
-        return { r, s in f.matches(r, in: s) }
-    }
+    static func filter(_ text: String) throws(LogbookError) -> RunFilter { try RunFilter(parsing: text) }
 
     /// `--order-by EXPR` of `run list`.
-    static func order(_ text: String) throws(LogbookError) -> ([Run], LogbookState) -> [Run] {
-        let o = try RunOrder(parsing: text)
-        return { runs, s in o.sort(runs, in: s) }
-    }
+    static func order(_ text: String) throws(LogbookError) -> RunOrder { try RunOrder(parsing: text) }
 }

@@ -171,27 +171,11 @@ enum TrackingCommands {
     static func runList(_ inv: Invocation) throws(LogbookError) -> Int32 {
         let s = try inv.state
         let limit = try inv.countOption("--limit")
-        let all = inv.flag("--all")
-        var runs: [Run]
-        if let name = inv.value("--experiment") {
-            runs = try s.findExperiment(name).runs.map { s.runs[$0 - 1] }
-        } else if let limit, !all, inv.value("--filter") == nil, inv.value("--order-by") == nil {
-            runs = s.newestLiveRuns(limit: limit)
-        } else {
-            runs = Array(s.runs)
-        }
-        if !all { runs = runs.filter { !$0.isDeleted } }
-        if let f = inv.value("--filter") {
-            let matches = try External.filter(f)
-            runs = runs.filter { matches($0, s) }
-        }
-        // Newest first by default (MLflow's order), then any --order-by (stable).
-        runs.sort { ($0.startTime, $0.ordinal) > ($1.startTime, $1.ordinal) }
-        if let o = inv.value("--order-by") {
-            let sort = try External.order(o)
-            runs = sort(runs, s)
-        }
-        if let limit { runs = Array(runs.prefix(limit)) }
+        let experiment = try inv.value("--experiment").map { name throws(LogbookError) in try s.findExperiment(name) }
+        let filter = try inv.value("--filter").map { text throws(LogbookError) in try External.filter(text) }
+        let order = try inv.value("--order-by").map { text throws(LogbookError) in try External.order(text) }
+        let runs = s.searchRuns(experiment: experiment, filter: filter, order: order, limit: limit,
+                                includeDeleted: inv.flag("--all"))
         if inv.json {
             inv.printJSON(.object([JSONMember("runs", .array(runs.map { Render.run($0, s) }))]))
         } else {

@@ -273,6 +273,9 @@ struct LazyStateTests {
             try t.reopen(writable: false)
             #expect(t.store.warnings.isEmpty, "\(name): \(t.store.warnings)")
             #expect(t.store.takeSnapshotRepairs().isEmpty)
+            // A scan that reads runs in place reads one whose bytes fail their checksum as the log rebuilds it.
+            let sevenths = try RunFilter(parsing: "params.lr = '0.7'").runs(in: t.store.state)
+            #expect(sevenths.map(\.id) == ["e1-r7", "e2-r7", "e3-r7"], "\(name)")
             // A run's status and deleted flag, when its bytes fail their checksum, come from the run rebuilt.
             for i in expected.runs.indices {
                 #expect(t.store.state.runs.liveness(i) == RunLiveness(expected.runs[i]), "\(name): run \(i + 1)")

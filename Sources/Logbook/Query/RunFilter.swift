@@ -116,15 +116,15 @@ public struct RunFilter: Sendable {
     /// Whether `run` meets every condition.
     /// - Complexity: O(conditions × (params + tags + metrics of the run)).
     public func matches(_ run: Run, in state: LogbookState) -> Bool {
-        withUnsafePointer(to: run) { matches($0, in: state, metricIDs: nil) }
+        withUnsafePointer(to: run) { matches(.run($0), in: state, metricIDs: nil) }
     }
 
     /// The runs of `state` that meet every condition, in ordinal order. Each metric key is looked up once, and the
-    /// runs are read in place: only the matching ones are copied.
+    /// runs are read in place (``RunTable/scanRuns(_:)``): only the matching ones are decoded and copied.
     public func runs(in state: LogbookState) -> [Run] {
         let ids = metricIDs(in: state)
         var hits: [Int] = []
-        state.runs.forEachRun { i, run in
+        state.runs.scanRuns { i, run in
             if matches(run, in: state, metricIDs: ids) { hits.append(i) }
         }
         // Copied after the scan: appending runs inside it cost twice as much.
@@ -132,16 +132,16 @@ public struct RunFilter: Sendable {
     }
 
     /// Each condition's metric key id (-1: no run has that metric; nil: not a metric condition).
-    private func metricIDs(in state: LogbookState) -> [Int32?] {
+    func metricIDs(in state: LogbookState) -> [Int32?] {
         conditions.map { c in
             guard case .metric(let key) = c.field else { return nil }
             return state.metricKeys.id(of: key) ?? -1
         }
     }
 
-    /// `metricIDs`: from ``metricIDs(in:)``, or nil to look each key up here. The run comes by pointer: a borrowed
-    /// run handed to this function would be copied whole.
-    private func matches(_ run: UnsafePointer<Run>, in state: LogbookState, metricIDs: [Int32?]?) -> Bool {
+    /// `metricIDs`: from ``metricIDs(in:)``, or nil to look each key up here. A decoded run comes by pointer: a
+    /// borrowed run handed to this function would be copied whole.
+    func matches(_ run: RunRef, in state: LogbookState, metricIDs: [Int32?]?) -> Bool {
         for (i, c) in conditions.enumerated() {
             guard let v = c.field.value(of: run, in: state, metricID: metricIDs.flatMap { $0[i] }) else { return false }
             switch (v, c.value) {
@@ -242,11 +242,40 @@ enum RunField: Sendable, Equatable {
     /// The run's value for this field, or nil when it has none.
     /// The field's value for `run`; `metricID` is the metric key's id when the caller looked it up already.
     func value(of run: Run, in state: LogbookState, metricID: Int32? = nil) -> Value? {
-        withUnsafePointer(to: run) { value(of: $0, in: state, metricID: metricID) }
+        withUnsafePointer(to: run) { value(of: .run($0), in: state, metricID: metricID) }
     }
 
-    /// The same, for a run read in place.
-    func value(of run: UnsafePointer<Run>, in state: LogbookState, metricID: Int32? = nil) -> Value? {
+    /// The same, for a run as a scan reads it.
+    func value(of run: RunRef, in state: LogbookState, metricID: Int32? = nil) -> Value? {
+        switch run {
+        case .run(let r): value(of: r, in: state, metricID: metricID)
+        case .skim(let s): value(of: s, in: state, metricID: metricID)
+        }
+    }
+
+    /// The same, for a snapshot's run read in place from its bytes.
+    private func value(of run: RunSkim, in state: LogbookState, metricID: Int32?) -> Value? {
+        switch self {
+        case .metric(let key):
+            guard let id = metricID ?? state.metricKeys.id(of: key), let v = run.metric(id) else { return nil }
+            return .number(v)
+        case .param(let key): return run.param(key).map { .string($0) }
+        case .tag(let key): return run.tag(key).map { .string($0) }
+        case .attribute(let a):
+            switch a {
+            case .status: return .string(run.status.name)
+            case .runName: return .string(RunSkim.string(run.name))
+            case .runID: return .string(RunSkim.string(run.id))
+            case .startTime: return .number(Double(run.startTime))
+            case .endTime: return run.endTime.map { .number(Double($0)) }
+            case .experiment: return .string(state.experiments[run.experiment - 1].name)
+            case .experimentID: return .number(Double(run.experiment))
+            }
+        }
+    }
+
+    /// The same, for a decoded run read in place.
+    private func value(of run: UnsafePointer<Run>, in state: LogbookState, metricID: Int32?) -> Value? {
         switch self {
         case .metric(let key):
             guard let id = metricID ?? state.metricKeys.id(of: key), let m = run.pointee.latest.first(where: { $0.key == id }) else { return nil }

@@ -50,17 +50,47 @@ public struct RunOrder: Sendable {
     /// - Complexity: O(n log n) comparisons after one lookup per run and key.
     public func sort(_ runs: some Collection<Run>, in state: LogbookState) -> [Run] {
         let runs = Array(runs)
-        let values: [[RunField.Value?]] = runs.map { run in keys.map { $0.field.value(of: run, in: state) } }
-        let order = runs.indices.sorted { a, b in
+        var keyed = Keyed(keys: keys.count)
+        for run in runs {
+            keyed.add(keys.map { $0.field.value(of: run, in: state) }, startTime: run.startTime, id: run.id,
+                      ordinal: run.ordinal)
+        }
+        return sortedPositions(keyed).map { runs[$0] }
+    }
+
+    /// What runs sort by: each run's values of the keys (`keys` per run, flat), start time, id and ordinal.
+    struct Keyed {
+        let keys: Int
+        var values: [RunField.Value?] = []
+        var startTimes: [Int64] = []
+        var ids: [String] = []
+        var ordinals: [Int] = []
+
+        init(keys: Int) { self.keys = keys }
+
+        var count: Int { ordinals.count }
+
+        mutating func add(_ keyValues: some Sequence<RunField.Value?>, startTime: Int64, id: String, ordinal: Int) {
+            values.append(contentsOf: keyValues)
+            startTimes.append(startTime)
+            ids.append(id)
+            ordinals.append(ordinal)
+        }
+    }
+
+    /// The positions in `keyed` in this order: by the keys, then as MLflow breaks ties (newest start first, then
+    /// run id ascending), then by ordinal.
+    func sortedPositions(_ keyed: Keyed) -> [Int] {
+        let n = keys.count
+        return (0..<keyed.count).sorted { a, b in
             for (k, key) in keys.enumerated() {
-                let c = Self.compare(values[a][k], values[b][k], descending: key.descending)
+                let c = Self.compare(keyed.values[a * n + k], keyed.values[b * n + k], descending: key.descending)
                 if c != 0 { return c < 0 }
             }
-            if runs[a].startTime != runs[b].startTime { return runs[a].startTime > runs[b].startTime }
-            if runs[a].id != runs[b].id { return runs[a].id < runs[b].id }
-            return runs[a].ordinal < runs[b].ordinal
+            if keyed.startTimes[a] != keyed.startTimes[b] { return keyed.startTimes[a] > keyed.startTimes[b] }
+            if keyed.ids[a] != keyed.ids[b] { return keyed.ids[a] < keyed.ids[b] }
+            return keyed.ordinals[a] < keyed.ordinals[b]
         }
-        return order.map { runs[$0] }
     }
 
     /// -1 when `x` sorts first, 1 when `y` does, 0 for a tie. Missing values and NaN go last in both directions.

@@ -85,6 +85,30 @@ public struct RunTable: RandomAccessCollection, Equatable, Sendable {
         tail.forEach { i, r in body(p + i, r) }
     }
 
+    /// Calls `body` with every run in order, as ``forEachRun(_:)`` does, except that the snapshot's runs never decoded
+    /// are handed out as their bytes, read in place: a one-off scan (a command's filter, in a new process) then
+    /// decodes only the runs it keeps. Only the first such scan skims. Once every run is decoded, and from the second
+    /// scan on (a long-lived process asking again), the runs are decoded once and scanned as ``forEachRun(_:)``
+    /// scans them.
+    func scanRuns(_ body: (Int, RunRef) -> Void) {
+        guard let packed, let decoded = packed.skimmingScan() else {
+            forEachRun { body($0, .run($1)) }
+            return
+        }
+        let anyDecoded = !changed.isEmpty || !decoded.isEmpty
+        for i in 0..<packed.count {
+            if anyDecoded, let r = changed[i] ?? decoded[i] {
+                withUnsafePointer(to: r) { body(i, .run($0)) }
+            } else if let skim = packed.skim(i) {
+                body(i, .skim(skim))
+            } else {
+                withUnsafePointer(to: packed.run(i)) { body(i, .run($0)) }
+            }
+        }
+        let p = packedCount
+        tail.forEach { i, r in body(p + i, .run(r)) }
+    }
+
     /// Every run as one array (the snapshot's decoded once and kept): a scan then costs what it costs over an
     /// array. No copy is made when no run changed since the snapshot and none was added.
     func contiguous() -> [Run] {
@@ -336,6 +360,21 @@ struct PackedRuns: Sendable {
         return RunLiveness(run(i))
     }
 
+    /// Whether a scan of all runs should read the runs not decoded yet in place (``RunTable/scanRuns(_:)``): not
+    /// once every run is decoded, and not after a first such scan. Returns the runs decoded so far, by index.
+    func skimmingScan() -> [Int: Run]? {
+        cache.state.withLock { c in
+            guard c.all == nil, !c.skimmed else { return nil }
+            c.skimmed = true
+            return c.some
+        }
+    }
+
+    /// Run `i` read in place, when its bytes match their checksum and read.
+    func skim(_ i: Int) -> RunSkim? {
+        soundBytes(i).flatMap { RunSkim($0, ordinal: i + 1, experiments: experiments, metricKeys: metricKeys) }
+    }
+
     /// Every run, decoded (once): what a scan of all runs reads, as one array.
     func all() -> [Run] {
         cache.state.withLock { c in
@@ -398,6 +437,8 @@ private final class RunCache: Sendable {
         var some: [Int: Run] = [:]
         /// All runs, once a scan has read them all.
         var all: [Run]?
+        /// Whether a scan has read the runs in place (the next decodes them all).
+        var skimmed = false
     }
     let state = Mutex(State())
 }

@@ -1,0 +1,44 @@
+extension LogbookState {
+    /// The runs `run list` shows, as MLflow's `search_runs` finds them: the runs of `experiment` (of every experiment
+    /// when nil) that meet `filter`, without the deleted ones unless `includeDeleted`, newest first (start time, then
+    /// ordinal, both descending) or in `order`, at most `limit` of them.
+    ///
+    /// Over every experiment, the runs are read in place (``RunTable/scanRuns(_:)``): only the runs returned are
+    /// decoded, so a new process that lists ten runs out of ten thousand decodes ten.
+    public func searchRuns(experiment: Experiment? = nil, filter: RunFilter? = nil, order: RunOrder? = nil,
+                           limit: Int? = nil, includeDeleted: Bool = false) -> [Run] {
+        if let limit, experiment == nil, filter == nil, order == nil, !includeDeleted {
+            return newestLiveRuns(limit: limit)
+        }
+        let filterIDs = filter?.metricIDs(in: self)
+        let keys = order?.keys ?? []
+        let keyIDs = keys.map { key -> Int32? in
+            guard case .metric(let name) = key.field else { return nil }
+            return metricKeys.id(of: name) ?? -1
+        }
+        var keyed = RunOrder.Keyed(keys: keys.count)
+        func consider(_ i: Int, _ run: RunRef) {
+            if !includeDeleted && run.isDeleted { return }
+            if let filter, !filter.matches(run, in: self, metricIDs: filterIDs) { return }
+            for (k, key) in keys.enumerated() { keyed.values.append(key.field.value(of: run, in: self, metricID: keyIDs[k])) }
+            // The id only breaks ties of an order's keys.
+            keyed.add(EmptyCollection(), startTime: run.startTime, id: keys.isEmpty ? "" : run.id, ordinal: i + 1)
+        }
+        if let experiment {
+            for ordinal in experiment.runs {
+                withUnsafePointer(to: runs[ordinal - 1]) { consider(ordinal - 1, .run($0)) }
+            }
+        } else {
+            runs.scanRuns(consider)
+        }
+        var positions: [Int]
+        if let order {
+            positions = order.sortedPositions(keyed)
+        } else {
+            positions = Array(0..<keyed.count)
+            positions.sort { (keyed.startTimes[$0], keyed.ordinals[$0]) > (keyed.startTimes[$1], keyed.ordinals[$1]) }
+        }
+        if let limit, limit < positions.count { positions.removeSubrange(limit...) }
+        return positions.map { runs[keyed.ordinals[$0] - 1] }
+    }
+}
