@@ -67,6 +67,8 @@ enum FuzzTarget: String, CaseIterable {
         guard let state = try? StateCodec.decode(payload) else { return false }
         // Runs decode when read: read each (a run that does not decode reads as a placeholder) and find it by id.
         let strict = (try? state.runs.validate()) != nil
+        // A run read in place (what a search reads) reads as the run decoded.
+        if let mismatch = state.runs.skimMismatch(in: state) { fatalError(mismatch) }
         for run in state.runs where strict && state.run(id: run.id) == nil { fatalError("run \(run.ordinal) is not found by its id") }
         let bytes = StateCodec.encode(state)
         // Compared as bytes: a state may hold NaN (a metric value), which == never matches.

@@ -120,6 +120,13 @@ struct RunSearchTests {
         #expect(t.store.state.runs.decodedRuns == 24)
     }
 
+    @Test("every field of every run reads in place as it reads decoded (the fuzzer's snapshot target checks the same)")
+    func fieldsReadInPlace() throws {
+        let t = try Self.store()
+        #expect(t.store.state.runs.skimMismatch(in: t.store.state) == nil)
+        #expect(t.store.state.runs.decodedRuns == 0)
+    }
+
     @Test("strings read in place compare as Swift compares them: bytes, or canonical equivalence beyond ASCII")
     func inPlaceEquality() {
         func equal(_ bytes: [UInt8], _ s: String) -> Bool { bytes.withUnsafeBytes { RunSkim.equal($0, s) } }

@@ -116,17 +116,19 @@ public struct RunFilter: Sendable {
     /// Whether `run` meets every condition.
     /// - Complexity: O(conditions × (params + tags + metrics of the run)).
     public func matches(_ run: Run, in state: LogbookState) -> Bool {
-        withUnsafePointer(to: run) { matches(.run($0), in: state, metricIDs: nil) }
+        withUnsafePointer(to: run) { matches($0, in: state, metricIDs: nil) }
     }
 
     /// The runs of `state` that meet every condition, in ordinal order. Each metric key is looked up once, and the
-    /// runs are read in place (``RunTable/scanRuns(_:)``): only the matching ones are decoded and copied.
+    /// runs are read in place (``RunTable/scanRuns(_:skimmed:)``): only the matching ones are decoded and copied.
     public func runs(in state: LogbookState) -> [Run] {
         let ids = metricIDs(in: state)
         var hits: [Int] = []
-        state.runs.scanRuns { i, run in
+        state.runs.scanRuns({ i, run in
             if matches(run, in: state, metricIDs: ids) { hits.append(i) }
-        }
+        }, skimmed: { i, run in
+            if matches(run, in: state, metricIDs: ids) { hits.append(i) }
+        })
         // Copied after the scan: appending runs inside it cost twice as much.
         return hits.map { state.runs[$0] }
     }
@@ -139,11 +141,10 @@ public struct RunFilter: Sendable {
         }
     }
 
-    /// `metricIDs`: from ``metricIDs(in:)``, or nil to look each key up here. A decoded run comes by pointer: a
-    /// borrowed run handed to this function would be copied whole.
-    func matches(_ run: RunRef, in state: LogbookState, metricIDs: [Int32?]?) -> Bool {
+    /// `metricIDs`: from ``metricIDs(in:)``, or nil to look each key up here.
+    func matches(_ run: some RunFields, in state: LogbookState, metricIDs: [Int32?]?) -> Bool {
         for (i, c) in conditions.enumerated() {
-            guard let v = c.field.value(of: run, in: state, metricID: metricIDs.flatMap { $0[i] }) else { return false }
+            guard let v = run.value(of: c.field, in: state, metricID: metricIDs.flatMap { $0[i] }) else { return false }
             switch (v, c.value) {
             case let (.number(x), .number(y)):
                 let ok: Bool
@@ -239,62 +240,9 @@ enum RunField: Sendable, Equatable {
         case string(String)
     }
 
-    /// The run's value for this field, or nil when it has none.
-    /// The field's value for `run`; `metricID` is the metric key's id when the caller looked it up already.
-    func value(of run: Run, in state: LogbookState, metricID: Int32? = nil) -> Value? {
-        withUnsafePointer(to: run) { value(of: .run($0), in: state, metricID: metricID) }
-    }
-
-    /// The same, for a run as a scan reads it.
-    func value(of run: RunRef, in state: LogbookState, metricID: Int32? = nil) -> Value? {
-        switch run {
-        case .run(let r): value(of: r, in: state, metricID: metricID)
-        case .skim(let s): value(of: s, in: state, metricID: metricID)
-        }
-    }
-
-    /// The same, for a snapshot's run read in place from its bytes.
-    private func value(of run: RunSkim, in state: LogbookState, metricID: Int32?) -> Value? {
-        switch self {
-        case .metric(let key):
-            guard let id = metricID ?? state.metricKeys.id(of: key), let v = run.metric(id) else { return nil }
-            return .number(v)
-        case .param(let key): return run.param(key).map { .string($0) }
-        case .tag(let key): return run.tag(key).map { .string($0) }
-        case .attribute(let a):
-            switch a {
-            case .status: return .string(run.status.name)
-            case .runName: return .string(RunSkim.string(run.name))
-            case .runID: return .string(RunSkim.string(run.id))
-            case .startTime: return .number(Double(run.startTime))
-            case .endTime: return run.endTime.map { .number(Double($0)) }
-            case .experiment: return .string(state.experiments[run.experiment - 1].name)
-            case .experimentID: return .number(Double(run.experiment))
-            }
-        }
-    }
-
-    /// The same, for a decoded run read in place.
-    private func value(of run: UnsafePointer<Run>, in state: LogbookState, metricID: Int32?) -> Value? {
-        switch self {
-        case .metric(let key):
-            guard let id = metricID ?? state.metricKeys.id(of: key), let m = run.pointee.latest.first(where: { $0.key == id }) else { return nil }
-            return .number(m.value)
-        case .param(let key): return run.pointee.param(key).map { .string($0) }
-        case .tag(let key): return run.pointee.tag(key).map { .string($0) }
-        case .attribute(let a):
-            switch a {
-            case .status: return .string(run.pointee.status.name)
-            case .runName: return .string(run.pointee.name)
-            case .runID: return .string(run.pointee.id)
-            case .startTime: return .number(Double(run.pointee.startTime))
-            case .endTime: return run.pointee.endTime.map { .number(Double($0)) }
-            case .experiment:
-                guard run.pointee.experiment >= 1 && run.pointee.experiment <= state.experiments.count else { return nil }
-                return .string(state.experiments[run.pointee.experiment - 1].name)
-            case .experimentID: return .number(Double(run.pointee.experiment))
-            }
-        }
+    /// The field's value for `run`, or nil when it has none.
+    func value(of run: Run, in state: LogbookState) -> Value? {
+        withUnsafePointer(to: run) { $0.value(of: self, in: state, metricID: nil) }
     }
 }
 

@@ -3,7 +3,7 @@ extension LogbookState {
     /// when nil) that meet `filter`, without the deleted ones unless `includeDeleted`, newest first (start time, then
     /// ordinal, both descending) or in `order`, at most `limit` of them.
     ///
-    /// Over every experiment, the runs are read in place (``RunTable/scanRuns(_:)``): only the runs returned are
+    /// Over every experiment, the runs are read in place (``RunTable/scanRuns(_:skimmed:)``): only the runs returned are
     /// decoded, so a new process that lists ten runs out of ten thousand decodes ten.
     public func searchRuns(experiment: Experiment? = nil, filter: RunFilter? = nil, order: RunOrder? = nil,
                            limit: Int? = nil, includeDeleted: Bool = false) -> [Run] {
@@ -17,19 +17,19 @@ extension LogbookState {
             return metricKeys.id(of: name) ?? -1
         }
         var keyed = RunOrder.Keyed(keys: keys.count)
-        func consider(_ i: Int, _ run: RunRef) {
+        func consider(_ i: Int, _ run: some RunFields) {
             if !includeDeleted && run.isDeleted { return }
             if let filter, !filter.matches(run, in: self, metricIDs: filterIDs) { return }
-            for (k, key) in keys.enumerated() { keyed.values.append(key.field.value(of: run, in: self, metricID: keyIDs[k])) }
+            for (k, key) in keys.enumerated() { keyed.values.append(run.value(of: key.field, in: self, metricID: keyIDs[k])) }
             // The id only breaks ties of an order's keys.
             keyed.add(EmptyCollection(), startTime: run.startTime, id: keys.isEmpty ? "" : run.id, ordinal: i + 1)
         }
         if let experiment {
             for ordinal in experiment.runs {
-                withUnsafePointer(to: runs[ordinal - 1]) { consider(ordinal - 1, .run($0)) }
+                withUnsafePointer(to: runs[ordinal - 1]) { consider(ordinal - 1, $0) }
             }
         } else {
-            runs.scanRuns(consider)
+            runs.scanRuns({ consider($0, $1) }, skimmed: { consider($0, $1) })
         }
         var positions: [Int]
         if let order {

@@ -9,7 +9,7 @@ internal import LogbookEvents
 /// does not read, `init` fails and the caller decodes the run, as a read of it would.
 struct RunSkim {
     private let bytes: UnsafeRawBufferPointer
-    let id: UnsafeRawBufferPointer
+    let idBytes: UnsafeRawBufferPointer
     let experiment: Int
     let name: UnsafeRawBufferPointer
     let status: RunStatus
@@ -22,7 +22,7 @@ struct RunSkim {
     init?(_ bytes: UnsafeRawBufferPointer, ordinal: Int, experiments: Int, metricKeys: Int) {
         do throws(CodecError) {
             var r = BinaryReader(bytes)
-            id = try r.stringBytes()
+            idBytes = try r.stringBytes()
             experiment = try r.int()
             name = try r.stringBytes()
             if let parent = try r.optionalInt(), !(parent >= 1 && parent < ordinal) { return nil }
@@ -104,29 +104,69 @@ struct RunSkim {
     static func string(_ bytes: UnsafeRawBufferPointer) -> String { String(decoding: bytes, as: UTF8.self) }
 }
 
-/// A run as a scan of all runs reads it: decoded, or a snapshot's run not decoded yet, read in place.
-enum RunRef {
-    case run(UnsafePointer<Run>)
-    case skim(RunSkim)
+/// What a filter or an order reads of a run, whether decoded (`UnsafePointer<Run>`: a borrowed run handed to a
+/// function that is not inlined is copied whole) or read in place from a snapshot (``RunSkim``). Generic code over it
+/// is specialised for each, so the decoded path costs what it cost before runs could be read in place.
+protocol RunFields {
+    var isDeleted: Bool { get }
+    var startTime: Int64 { get }
+    var id: String { get }
+    /// The field's value, or nil when the run has none; `metricID` is the metric key's id, looked up by the caller.
+    func value(of field: RunField, in state: LogbookState, metricID: Int32?) -> RunField.Value?
+}
 
-    var isDeleted: Bool {
-        switch self {
-        case .run(let r): r.pointee.isDeleted
-        case .skim(let s): s.isDeleted
+extension UnsafePointer: RunFields where Pointee == Run {
+    var isDeleted: Bool { pointee.isDeleted }
+    var startTime: Int64 { pointee.startTime }
+    var id: String { pointee.id }
+
+    @inline(__always)
+    func value(of field: RunField, in state: LogbookState, metricID: Int32?) -> RunField.Value? {
+        switch field {
+        case .metric(let key):
+            guard let id = metricID ?? state.metricKeys.id(of: key), let m = pointee.latest.first(where: { $0.key == id }) else {
+                return nil
+            }
+            return .number(m.value)
+        // Stored properties only: a method called on `pointee` would copy the run.
+        case .param(let key): return pointee.params.first { $0.key == key }.map { .string($0.value) }
+        case .tag(let key): return pointee.tags.first { $0.key == key }.map { .string($0.value) }
+        case .attribute(let a):
+            switch a {
+            case .status: return .string(pointee.status.name)
+            case .runName: return .string(pointee.name)
+            case .runID: return .string(pointee.id)
+            case .startTime: return .number(Double(pointee.startTime))
+            case .endTime: return pointee.endTime.map { .number(Double($0)) }
+            case .experiment:
+                guard pointee.experiment >= 1 && pointee.experiment <= state.experiments.count else { return nil }
+                return .string(state.experiments[pointee.experiment - 1].name)
+            case .experimentID: return .number(Double(pointee.experiment))
+            }
         }
     }
+}
 
-    var startTime: Int64 {
-        switch self {
-        case .run(let r): r.pointee.startTime
-        case .skim(let s): s.startTime
-        }
-    }
+extension RunSkim: RunFields {
+    var id: String { Self.string(idBytes) }
 
-    var id: String {
-        switch self {
-        case .run(let r): r.pointee.id
-        case .skim(let s): RunSkim.string(s.id)
+    func value(of field: RunField, in state: LogbookState, metricID: Int32?) -> RunField.Value? {
+        switch field {
+        case .metric(let key):
+            guard let id = metricID ?? state.metricKeys.id(of: key), let v = metric(id) else { return nil }
+            return .number(v)
+        case .param(let key): return param(key).map { .string($0) }
+        case .tag(let key): return tag(key).map { .string($0) }
+        case .attribute(let a):
+            switch a {
+            case .status: return .string(status.name)
+            case .runName: return .string(Self.string(name))
+            case .runID: return .string(id)
+            case .startTime: return .number(Double(startTime))
+            case .endTime: return endTime.map { .number(Double($0)) }
+            case .experiment: return .string(state.experiments[experiment - 1].name)
+            case .experimentID: return .number(Double(experiment))
+            }
         }
     }
 }

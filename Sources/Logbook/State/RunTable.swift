@@ -67,6 +67,7 @@ public struct RunTable: RandomAccessCollection, Equatable, Sendable {
     /// Calls `body` with every run in order, and its index: no copy of the runs. The pointer is valid only during
     /// the call. (A pointer rather than a borrowed run: a borrowed struct handed to a function that is not inlined is
     /// copied whole, every field retained and released, which tripled the cost of a filter.)
+    @inline(__always)
     func forEachRun(_ body: (Int, UnsafePointer<Run>) -> Void) {
         if let packed {
             // The snapshot's runs in place, the changed ones in their slots: merging them into one array first would
@@ -90,23 +91,24 @@ public struct RunTable: RandomAccessCollection, Equatable, Sendable {
     /// decodes only the runs it keeps. Only the first such scan skims. Once every run is decoded, and from the second
     /// scan on (a long-lived process asking again), the runs are decoded once and scanned as ``forEachRun(_:)``
     /// scans them.
-    func scanRuns(_ body: (Int, RunRef) -> Void) {
-        guard let packed, let decoded = packed.skimmingScan() else {
-            forEachRun { body($0, .run($1)) }
+    @inline(__always)
+    func scanRuns(_ decoded: (Int, UnsafePointer<Run>) -> Void, skimmed: (Int, RunSkim) -> Void) {
+        guard let packed, let some = packed.skimmingScan() else {
+            forEachRun(decoded)
             return
         }
-        let anyDecoded = !changed.isEmpty || !decoded.isEmpty
+        let anyDecoded = !changed.isEmpty || !some.isEmpty
         for i in 0..<packed.count {
-            if anyDecoded, let r = changed[i] ?? decoded[i] {
-                withUnsafePointer(to: r) { body(i, .run($0)) }
+            if anyDecoded, let r = changed[i] ?? some[i] {
+                withUnsafePointer(to: r) { decoded(i, $0) }
             } else if let skim = packed.skim(i) {
-                body(i, .skim(skim))
+                skimmed(i, skim)
             } else {
-                withUnsafePointer(to: packed.run(i)) { body(i, .run($0)) }
+                withUnsafePointer(to: packed.run(i)) { decoded(i, $0) }
             }
         }
         let p = packedCount
-        tail.forEach { i, r in body(p + i, .run(r)) }
+        tail.forEach { i, r in decoded(p + i, r) }
     }
 
     /// Every run as one array (the snapshot's decoded once and kept): a scan then costs what it costs over an
@@ -212,6 +214,38 @@ public struct RunTable: RandomAccessCollection, Equatable, Sendable {
             seen[o - 1] = true
             last = (e.hash, e.ordinal)
         }
+    }
+
+    /// For tests and the fuzzer: the first snapshot run whose fields read in place (``RunSkim``) differ from the same
+    /// fields of the run decoded, or that decodes but does not read in place; nil when none does. (A run that reads
+    /// in place but does not decode is passed over: reads of it are rebuilt from the log, see ``RunSkim``.)
+    package func skimMismatch(in state: LogbookState) -> String? {
+        guard let packed else { return nil }
+        func same(_ a: RunField.Value?, _ b: RunField.Value?) -> Bool {
+            switch (a, b) {
+            case (nil, nil): true
+            case let (.number(x)?, .number(y)?): x.bitPattern == y.bitPattern
+            case let (.string(x)?, .string(y)?): x == y
+            default: false
+            }
+        }
+        for i in 0..<packed.count {
+            guard let run = try? packed.decode(i) else { continue }
+            guard let skim = packed.skim(i) else { return "run \(i + 1) decodes but does not read in place" }
+            guard skim.id == run.id, skim.isDeleted == run.isDeleted, skim.startTime == run.startTime else {
+                return "run \(i + 1): id, deleted flag or start time read in place differ"
+            }
+            let fields = RunAttribute.allCases.map { RunField.attribute($0) } + run.params.map { .param($0.key) }
+                + run.tags.map { .tag($0.key) } + [.param(""), .tag("\u{0}absent")]
+            for field in fields {
+                let decoded = withUnsafePointer(to: run) { $0.value(of: field, in: state, metricID: nil) }
+                if !same(skim.value(of: field, in: state, metricID: nil), decoded) { return "run \(i + 1): \(field) differs" }
+            }
+            for m in run.latest where skim.metric(m.key)?.bitPattern != m.value.bitPattern {
+                return "run \(i + 1): metric key \(m.key) differs"
+            }
+        }
+        return nil
     }
 
     /// How many of the snapshot's runs have been decoded so far (for tests of what a query reads).
@@ -360,7 +394,7 @@ struct PackedRuns: Sendable {
         return RunLiveness(run(i))
     }
 
-    /// Whether a scan of all runs should read the runs not decoded yet in place (``RunTable/scanRuns(_:)``): not
+    /// Whether a scan of all runs should read the runs not decoded yet in place (``RunTable/scanRuns(_:skimmed:)``): not
     /// once every run is decoded, and not after a first such scan. Returns the runs decoded so far, by index.
     func skimmingScan() -> [Int: Run]? {
         cache.state.withLock { c in
