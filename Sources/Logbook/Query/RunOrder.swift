@@ -52,13 +52,14 @@ public struct RunOrder: Sendable {
         let runs = Array(runs)
         var keyed = Keyed(keys: keys.count)
         for run in runs {
-            keyed.add(keys.map { $0.field.value(of: run, in: state) }, startTime: run.startTime, id: run.id,
-                      ordinal: run.ordinal)
+            for key in keys { keyed.values.append(key.field.value(of: run, in: state)) }
+            keyed.add(startTime: run.startTime, id: run.id, ordinal: run.ordinal)
         }
         return sortedPositions(keyed).map { runs[$0] }
     }
 
-    /// What runs sort by: each run's values of the keys (`keys` per run, flat), start time, id and ordinal.
+    /// What runs sort by: each run's values of the keys (`keys` per run, appended to `values` before ``add``), start
+    /// time, id and ordinal.
     struct Keyed {
         let keys: Int
         var values: [RunField.Value?] = []
@@ -70,8 +71,7 @@ public struct RunOrder: Sendable {
 
         var count: Int { ordinals.count }
 
-        mutating func add(_ keyValues: some Sequence<RunField.Value?>, startTime: Int64, id: String, ordinal: Int) {
-            values.append(contentsOf: keyValues)
+        mutating func add(startTime: Int64, id: String, ordinal: Int) {
             startTimes.append(startTime)
             ids.append(id)
             ordinals.append(ordinal)

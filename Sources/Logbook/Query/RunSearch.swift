@@ -22,7 +22,7 @@ extension LogbookState {
             if let filter, !filter.matches(run, in: self, metricIDs: filterIDs) { return }
             for (k, key) in keys.enumerated() { keyed.values.append(run.value(of: key.field, in: self, metricID: keyIDs[k])) }
             // The id only breaks ties of an order's keys.
-            keyed.add(EmptyCollection(), startTime: run.startTime, id: keys.isEmpty ? "" : run.id, ordinal: i + 1)
+            keyed.add(startTime: run.startTime, id: keys.isEmpty ? "" : run.id, ordinal: i + 1)
         }
         if let experiment {
             for ordinal in experiment.runs {

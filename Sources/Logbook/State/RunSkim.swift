@@ -58,31 +58,35 @@ struct RunSkim {
     /// The latest value of metric key `id`, or nil.
     func metric(_ id: Int32) -> Double? {
         guard id >= 0 else { return nil }
-        var r = BinaryReader(bytes)
-        r.skip(to: latest)
-        do throws(CodecError) {
-            let n = try r.count(minimumElementSize: 11)
-            for _ in 0..<n {
-                let key = try r.varint()
-                _ = try r.zigzag()
-                let value = try r.double()
-                _ = try r.zigzag()
-                if key == UInt64(id) { return value }
-            }
-        } catch {}
-        return nil
+        return first(in: latest, elementSize: 11) { r throws(CodecError) in
+            let key = try r.varint()
+            _ = try r.zigzag()
+            let value = try r.double()
+            _ = try r.zigzag()
+            return key == UInt64(id) ? value : nil
+        }
     }
 
     /// The first pair of the list at `start` whose key is `key` (as `Run.param` finds it), read in place.
     private func value(of key: String, in start: Int) -> String? {
+        first(in: start, elementSize: 2) { r throws(CodecError) in
+            let k = try r.stringBytes()
+            let v = try r.stringBytes()
+            return Self.equal(k, key) ? String(decoding: v, as: UTF8.self) : nil
+        }
+    }
+
+    /// The first non-nil `element` of the counted list at `start` (each element at least `elementSize` bytes), or
+    /// nil when there is none or the list does not read.
+    @inline(__always)
+    private func first<T>(in start: Int, elementSize: Int,
+                          _ element: (inout BinaryReader) throws(CodecError) -> T?) -> T? {
         var r = BinaryReader(bytes)
         r.skip(to: start)
         do throws(CodecError) {
-            let n = try r.count(minimumElementSize: 2)
+            let n = try r.count(minimumElementSize: elementSize)
             for _ in 0..<n {
-                let k = try r.stringBytes()
-                let v = try r.stringBytes()
-                if Self.equal(k, key) { return String(decoding: v, as: UTF8.self) }
+                if let found = try element(&r) { return found }
             }
         } catch {}
         return nil

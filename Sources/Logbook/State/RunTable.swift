@@ -86,11 +86,11 @@ public struct RunTable: RandomAccessCollection, Equatable, Sendable {
         tail.forEach { i, r in body(p + i, r) }
     }
 
-    /// Calls `body` with every run in order, as ``forEachRun(_:)`` does, except that the snapshot's runs never decoded
-    /// are handed out as their bytes, read in place: a one-off scan (a command's filter, in a new process) then
-    /// decodes only the runs it keeps. Only the first such scan skims. Once every run is decoded, and from the second
-    /// scan on (a long-lived process asking again), the runs are decoded once and scanned as ``forEachRun(_:)``
-    /// scans them.
+    /// Calls `decoded` or `skimmed` with every run in order, and its index: `decoded` as ``forEachRun(_:)`` does,
+    /// `skimmed` with a snapshot run never decoded, read in place from its bytes. A one-off scan (a command's filter,
+    /// in a new process) then decodes only the runs it keeps. Only the first such scan skims: once every run is
+    /// decoded, and from the second scan on (a long-lived process asking again), the runs are decoded once and all
+    /// handed to `decoded`.
     @inline(__always)
     func scanRuns(_ decoded: (Int, UnsafePointer<Run>) -> Void, skimmed: (Int, RunSkim) -> Void) {
         guard let packed, let some = packed.skimmingScan() else {
