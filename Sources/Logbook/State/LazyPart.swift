@@ -38,18 +38,21 @@ struct LazyPart<Value: Sendable>: Sendable {
         private let region: ByteRegion
         private let range: Range<Int>
         private let checksum: UInt32?
+        /// Whether the bytes are in the current state version (only then are they copied into a new snapshot).
+        private let copyable: Bool
         private let decode: @Sendable (UnsafeRawBufferPointer) -> Value?
         private let rebuild: @Sendable () -> Value
         private let cache = Mutex<(value: Value?, sound: Bool?)>((nil, nil))
 
         /// The part is `region.bytes[range]` (checked by the caller to fit). `checksum` is its CRC32C (nil: the bytes
-        /// were checked with the whole payload). `decode` returns nil for bytes that do not decode; `rebuild` gives
-        /// the part when they fail.
-        init(region: ByteRegion, range: Range<Int>, checksum: UInt32?,
+        /// were checked with the whole payload). `copyable`: the bytes are in the current state version. `decode`
+        /// returns nil for bytes that do not decode; `rebuild` gives the part when they fail.
+        init(region: ByteRegion, range: Range<Int>, checksum: UInt32?, copyable: Bool,
              decode: @escaping @Sendable (UnsafeRawBufferPointer) -> Value?, rebuild: @escaping @Sendable () -> Value) {
             self.region = region
             self.range = range
             self.checksum = checksum
+            self.copyable = copyable
             self.decode = decode
             self.rebuild = rebuild
         }
@@ -65,10 +68,10 @@ struct LazyPart<Value: Sendable>: Sendable {
             return sound
         }
 
-        /// The bytes to copy into the next snapshot while the part is unchanged: nil when they fail their checksum
-        /// or did not decode (the part is then encoded from what was rebuilt).
+        /// The bytes to copy into the next snapshot while the part is unchanged: nil when they are of an older state
+        /// version, fail their checksum or did not decode (the part is then encoded from what was read).
         var copyableBytes: UnsafeRawBufferPointer? {
-            isSound ? bytes : nil
+            copyable && isSound ? bytes : nil
         }
 
         func value() -> Value {

@@ -140,7 +140,7 @@ public struct RunTable: RandomAccessCollection, Equatable, Sendable {
         }
     }
 
-    /// Writes the table (state version 5): the offsets, each run's checksum, the id index, then the runs' bytes
+    /// Writes the table (state versions 5 and 6): the offsets, each run's checksum, the id index, then the runs' bytes
     /// (copied as they are for runs not changed since the snapshot).
     /// - Returns: the length of the runs' bytes and the checksum of the offsets, checksums and index.
     func encode(_ w: inout BinaryWriter) -> (length: Int, indexChecksum: UInt32) {
@@ -254,7 +254,7 @@ public struct RunTable: RandomAccessCollection, Equatable, Sendable {
     public static func == (a: RunTable, b: RunTable) -> Bool { a.elementsEqual(b) }
 }
 
-/// A snapshot's runs in its mapped bytes. State version 5: `count` + 1 little-endian u64 offsets into the runs'
+/// A snapshot's runs in its mapped bytes. State versions 5 and 6: `count` + 1 little-endian u64 offsets into the runs'
 /// bytes, `count` u32 CRC32C of each run's bytes, `count` index entries (u64 id hash, u32 ordinal) sorted by hash,
 /// then the runs' bytes. Version 4 had no checksums and the index after the runs' bytes.
 struct PackedRuns: Sendable {

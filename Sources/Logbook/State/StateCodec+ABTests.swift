@@ -28,6 +28,8 @@ extension StateCodec {
         // Assignments sorted by unit hash, hashes delta-encoded (units per variant are derived from them).
         // Version 3: unit hashes as sorted fixed-width u64 arrays (decoding is a copy), then the variants.
         // Version 4: the units per variant first, so that decoding need not count them.
+        // Version 6: each set of units with outcomes is a kind byte, then as before (0) or a bitmap over the assigned
+        // units (1), whichever is smaller (a bitmap only when every unit of the set is assigned, as replay makes them).
         if format >= 4 { for u in t.units { w.int(u) } }
         let (keys, values) = t.assignments.sortedArrays()
         w.varint(UInt64(keys.count))
@@ -35,6 +37,13 @@ extension StateCodec {
         w.bytes.append(contentsOf: values)
         for set in t.outcomeUnits {
             let (units, _) = set.sortedArrays()
+            if format >= 6, let bits = bitmap(of: units, over: keys), bits.count < 8 * units.count {
+                w.u8(1)
+                w.varint(UInt64(units.count))
+                w.bytes.append(contentsOf: bits)
+                continue
+            }
+            if format >= 6 { w.u8(0) }
             w.varint(UInt64(units.count))
             for k in units { w.u64(k) }
         }
@@ -111,7 +120,13 @@ extension StateCodec {
                 throw CodecError.invalidValue(at: r.offset, "the assigned units do not match their counts or variants")
             }
             t.assignments = UnitMap(packed: packed)
-            for m in 0..<t.outcomeUnits.count { t.outcomeUnits[m] = UnitMap(packed: try packedUnits(&r, region, base, hasValues: false)) }
+            for m in 0..<t.outcomeUnits.count {
+                if version >= 6, try r.u8() != 0 {
+                    t.outcomeUnits[m] = UnitMap(packed: try bitmapUnits(&r, over: packed, region, base))
+                } else {
+                    t.outcomeUnits[m] = UnitMap(packed: try packedUnits(&r, region, base, hasValues: false))
+                }
+            }
         } else if version >= 3 {
             // The units stay in the snapshot's bytes (searched in place): check them, count them, copy nothing.
             let packed = try packedUnits(&r, region, base, hasValues: true)
@@ -170,6 +185,43 @@ extension StateCodec {
         r.skip(to: start + n * (hasValues ? 9 : 8))
         // Offsets in the packed units are into the region (the reader's bytes may start past its beginning).
         return UnitMap.Packed(region: region, keys: Self.base(base, region) + start, count: n, hasValues: hasValues)
+    }
+
+    /// The bitmap of `units` over `keys` (both ascending): bit `i % 8` of byte `i / 8` set when `keys[i]` is one of
+    /// `units`. Nil when some unit is not among `keys`.
+    static func bitmap(of units: [UInt64], over keys: [UInt64]) -> [UInt8]? {
+        var bits = [UInt8](repeating: 0, count: (keys.count + 7) / 8)
+        var i = 0
+        for u in units {
+            while i < keys.count && keys[i] < u { i += 1 }
+            guard i < keys.count && keys[i] == u else { return nil }
+            bits[i >> 3] |= 1 << UInt8(i & 7)
+            i += 1
+        }
+        return bits
+    }
+
+    /// Units with outcomes, version 6, kind 1: the count, then a bitmap over the assigned units `keys` (one bit each,
+    /// padded to a byte with zeros), left where it is in the payload. The bits set must number the count.
+    static func bitmapUnits(_ r: inout BinaryReader, over keys: UnitMap.Packed, _ region: ByteRegion,
+                            _ base: UnsafeRawBufferPointer) throws(CodecError) -> UnitMap.Packed {
+        let at = r.offset
+        let n = try r.varint()
+        guard n <= UInt64(keys.count) else {
+            throw CodecError.invalidValue(at: at, "\(n) units with outcomes of \(keys.count) assigned")
+        }
+        let members = Int(n)
+        let length = (keys.count + 7) / 8
+        guard r.remaining >= length else { throw CodecError.truncated(at: r.offset, needed: length) }
+        let start = r.offset
+        let bits = UnsafeRawBufferPointer(rebasing: base[start..<(start + length)])
+        let set = bits.reduce(0) { $0 + $1.nonzeroBitCount }
+        let padding = keys.count % 8 == 0 ? 0 : bits[length - 1] >> UInt8(keys.count % 8)
+        guard set == members, padding == 0 else {
+            throw CodecError.invalidValue(at: at, "a bitmap of units with outcomes has \(set) bits set for \(members) units")
+        }
+        r.skip(to: start + length)
+        return UnitMap.Packed(holding: keys, bitmap: Self.base(base, region) + start, members: members)
     }
 
     /// Assignments, versions 1 and 2: the count, then per unit the hash as a varint delta and the variant byte.

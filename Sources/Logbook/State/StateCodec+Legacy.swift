@@ -90,7 +90,7 @@ extension StateCodec {
                 decodeWhole(bytes) { r throws(CodecError) in try decodeMonitoring(versions: versions, &r) }
             }
             s.monitoring = LazyPart(source: .init(region: region, range: start..<(start + length), checksum: nil,
-                                                  decode: decode, rebuild: { Monitoring() }))
+                                                  copyable: false, decode: decode, rebuild: { Monitoring() }))
         } else {
             s.monitoring = LazyPart(try decodeMonitoring(versions: versions, &r))
         }

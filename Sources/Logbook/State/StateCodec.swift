@@ -5,14 +5,15 @@ internal import LogbookStorage
 /// The snapshot encoding of ``LogbookState``: canonical (the same state always gives the same bytes), versioned,
 /// and decoded with bounds checks (a damaged snapshot throws, never traps).
 ///
-/// Version 5 (docs/format.md) is a checksummed head, which opening reads, and checksummed parts, which stay in the
-/// mapped snapshot until a command reads them: the runs (each with its own checksum), the registry, the A/B tests,
+/// Versions 5 and 6 (docs/format.md) are a checksummed head, which opening reads, and checksummed parts, which stay in
+/// the mapped snapshot until a command reads them: the runs (each with its own checksum), the registry, the A/B tests,
 /// monitoring and the per-actor event positions. So opening costs the same however much history the store holds.
+/// Version 6 differs in the A/B part only: a set of units with outcomes may be a bitmap over the assigned units.
 /// Derived lookups (name -> ordinal dictionaries) are not stored; they are rebuilt after decoding. Position lists
 /// are delta-encoded.
 package enum StateCodec {
     /// The version written; older versions are decoded by frozen code paths beside this one.
-    static let version: UInt8 = 5
+    static let version: UInt8 = 6
 
     /// The parts after the run table, in their order in the snapshot.
     enum Part: Int, CaseIterable {
@@ -20,9 +21,9 @@ package enum StateCodec {
         var name: String { ["registry", "A/B tests", "monitoring", "per-actor event positions"][rawValue] }
     }
 
-    /// Encodes a state; `format` 3 or 4 writes an older layout (what older versions read), for tests.
+    /// Encodes a state; `format` 3, 4 or 5 writes an older layout (what older versions read), for tests.
     package static func encode(_ s: LogbookState, format: UInt8 = version) -> [UInt8] {
-        guard format == version else { return encodeLegacy(s, format: format) }
+        guard format >= 5 else { return encodeLegacy(s, format: format) }
         var head = BinaryWriter(), body = BinaryWriter()
         head.varint(s.lastSequence)
         head.zigzag(s.lastTimestamp)
@@ -38,17 +39,17 @@ package enum StateCodec {
         u32(runs.indexChecksum, &head)
         for part in Part.allCases {
             let start = body.bytes.count
-            if let bytes = unchangedBytes(part, s) {
+            if format == version, let bytes = unchangedBytes(part, s) {
                 body.bytes.append(contentsOf: bytes)
             } else {
-                encode(part, s, &body)
+                encode(part, s, format: format, &body)
             }
             head.varint(UInt64(body.bytes.count - start))
             u32(body.bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start...])) }, &head)
         }
         var w = BinaryWriter()
         w.bytes.reserveCapacity(9 + head.bytes.count + body.bytes.count)
-        w.u8(version)
+        w.u8(format)
         u32(UInt32(head.bytes.count), &w)
         u32(CRC32C.checksum(head.bytes), &w)
         w.bytes.append(contentsOf: head.bytes)
@@ -90,13 +91,13 @@ package enum StateCodec {
         }
     }
 
-    static func encode(_ part: Part, _ s: LogbookState, _ w: inout BinaryWriter) {
+    static func encode(_ part: Part, _ s: LogbookState, format: UInt8 = version, _ w: inout BinaryWriter) {
         switch part {
         case .registry:
             s.registry.value.encode(&w)
         case .abTests:
             w.varint(UInt64(s.abTests.count))
-            for t in s.abTests { encode(t, format: version, &w) }
+            for t in s.abTests { encode(t, format: format, &w) }
         case .monitoring:
             encodeMonitoring(s.monitoring.value, &w)
         case .audit:
@@ -121,13 +122,13 @@ package enum StateCodec {
         let b = UnsafeRawBufferPointer(rebasing: region.bytes[offset...])
         guard let v = b.first else { throw CodecError.truncated(at: 0, needed: 1) }
         guard v >= 1 && v <= version else { throw CodecError.invalidValue(at: 0, "snapshot state version \(v) is not supported") }
-        return v == version ? try decodeParts(b, region: region, recovery: recovery) : try decodeLegacy(b, region: region)
+        return v >= 5 ? try decodeParts(b, region: region, recovery: recovery) : try decodeLegacy(b, region: region)
     }
 
     /// Whether a payload checks its own parts (version 5 and later): opening then need not check all of it.
     package static func checksItsParts(_ payload: UnsafeRawBufferPointer) -> Bool { (payload.first ?? 0) >= 5 }
 
-    /// A version-5 head: the state's small fields, and where and how long the run table and each part are.
+    /// A version-5 or 6 head: the state's small fields, and where and how long the run table and each part are.
     private struct Head {
         var state = LogbookState()
         var runCount = 0, runLength = 0
@@ -183,17 +184,17 @@ package enum StateCodec {
                        metricKeys: head.state.metricKeys.strings.count, recovery: recovery)
     }
 
-    /// The run table of a version-5 payload the writer has just encoded: its runs then read from those bytes, so
+    /// The run table of a payload the writer has just encoded: its runs then read from those bytes, so
     /// the next snapshot copies the unchanged ones instead of encoding them again.
     static func encodedRuns(_ region: ByteRegion) throws(CodecError) -> RunTable {
         RunTable(packed: try packedRuns(try decodeHead(region.bytes, region: region), region: region, recovery: nil))
     }
 
-    /// Rewrites every checksum of a version-5 payload to match its bytes (each run's, the run index's, each part's,
+    /// Rewrites every checksum of a version-5 or 6 payload to match its bytes (each run's, the run index's, each part's,
     /// then the head's), so that a fuzzer's mutations reach the decoders behind them. A payload whose head does not
     /// decode, or whose run table does not fit, is left as it is.
     package static func fixChecksums(_ payload: inout [UInt8]) {
-        guard payload.first == version else { return }
+        guard let v = payload.first, v >= 5 && v <= version else { return }
         let region = ByteRegion(copying: payload)
         let b = region.bytes
         guard let head = try? decodeHead(b, region: region, checked: false) else { return }
@@ -223,6 +224,7 @@ package enum StateCodec {
     private static func decodeParts(_ b: UnsafeRawBufferPointer, region: ByteRegion,
                                     recovery: SnapshotRecovery?) throws(CodecError) -> LogbookState {
         let head = try decodeHead(b, region: region)
+        let version = b[0]
         var s = head.state
         let runCount = head.runCount, parts = head.parts
 
@@ -252,8 +254,9 @@ package enum StateCodec {
         func source<T>(_ part: Part, empty: @autoclosure @escaping @Sendable () -> T,
                        from recovered: @escaping @Sendable (LogbookState) -> T,
                        decode: @escaping @Sendable (inout BinaryReader) throws(CodecError) -> T) -> LazyPart<T> {
+            // A part of an older version is encoded again into the next snapshot, never copied.
             LazyPart(source: .init(region: region, range: ranges[part.rawValue], checksum: parts[part.rawValue].checksum,
-                                   decode: { bytes in decodeWhole(bytes, decode) },
+                                   copyable: version == Self.version, decode: { bytes in decodeWhole(bytes, decode) },
                                    rebuild: { recovery?.state(for: "\(part.name)").map(recovered) ?? empty() }))
         }
         let runs = runCount, actors = s.actors.strings.count

@@ -13,12 +13,19 @@ package struct UnitMap: Sendable {
     private var packed: Packed?
 
     /// Sorted unit hashes inside a snapshot's bytes: `count` u64 (little-endian) at `keys`, then, when the map has
-    /// values, `count` bytes at `keys + 8 × count`.
+    /// values, `count` bytes at `keys + 8 × count`. A map of some of those keys only (the units with an outcome,
+    /// among the assigned ones) also has a bitmap of the keys it holds.
     package struct Packed: Sendable {
         let region: ByteRegion
         let keys: Int
+        /// How many keys the array at `keys` has.
         let count: Int
         let hasValues: Bool
+        /// Where the bitmap is in `region`: bit `i % 8` of byte `i / 8` is set when the map holds key `i`. Nil: the map
+        /// holds every key.
+        let bitmap: Int?
+        /// How many keys the map holds.
+        let members: Int
 
         /// Describes a part of `region`; the caller has checked that it fits.
         package init(region: ByteRegion, keys: Int, count: Int, hasValues: Bool) {
@@ -26,6 +33,26 @@ package struct UnitMap: Sendable {
             self.keys = keys
             self.count = count
             self.hasValues = hasValues
+            bitmap = nil
+            members = count
+        }
+
+        /// The map of those of `keys`'s keys whose bit is set in the bitmap at `bitmap` (`members` of them), without
+        /// values; the caller has checked that the bitmap fits and has `members` bits set.
+        package init(holding keys: Packed, bitmap: Int, members: Int) {
+            region = keys.region
+            self.keys = keys.keys
+            count = keys.count
+            hasValues = false
+            self.bitmap = bitmap
+            self.members = members
+        }
+
+        /// Whether the map holds key `i` of the array.
+        @inline(__always)
+        func holds(_ i: Int) -> Bool {
+            guard let bitmap else { return true }
+            return region.bytes[bitmap &+ i >> 3] & (1 << UInt8(i & 7)) != 0
         }
 
         @inline(__always)
@@ -58,7 +85,7 @@ package struct UnitMap: Sendable {
     package init(packed: Packed) { self.packed = packed }
 
     /// The number of entries.
-    package var count: Int { (packed?.count ?? keys.count) + recent.count }
+    package var count: Int { (packed?.members ?? keys.count) + recent.count }
 
     /// The value of `key`, if present.
     package subscript(key: UInt64) -> UInt8? {
@@ -69,7 +96,7 @@ package struct UnitMap: Sendable {
                 let mid = (lo + hi) >> 1
                 if p.key(mid) < key { lo = mid + 1 } else { hi = mid }
             }
-            return lo < p.count && p.key(lo) == key ? p.value(lo) : nil
+            return lo < p.count && p.key(lo) == key && p.holds(lo) ? p.value(lo) : nil
         }
         var lo = 0, hi = keys.count
         while lo < hi {
@@ -162,7 +189,7 @@ package struct UnitMap: Sendable {
     package func values(of keys: [UInt64], order: [Int]) -> [UInt8?] {
         var result = [UInt8?](repeating: nil, count: keys.count)
         if let p = packed {
-            walk(keys, order, count: p.count, key: p.key, into: &result) { p.value($0) }
+            walk(keys, order, count: p.count, key: p.key, into: &result) { p.holds($0) ? p.value($0) : nil }
         } else {
             self.keys.withUnsafeBufferPointer { k in
                 values.withUnsafeBufferPointer { v in walk(keys, order, count: k.count, key: { k[$0] }, into: &result) { v[$0] } }
@@ -172,10 +199,11 @@ package struct UnitMap: Sendable {
         return result
     }
 
-    /// Walks sorted entries `0..<count` (read through `key` and `value`) alongside `keys` in `order`.
+    /// Walks sorted entries `0..<count` (read through `key` and `value`, nil for a key the map does not hold)
+    /// alongside `keys` in `order`.
     @inline(__always)
     private func walk(_ keys: [UInt64], _ order: [Int], count: Int, key: (Int) -> UInt64, into result: inout [UInt8?],
-                      value: (Int) -> UInt8) {
+                      value: (Int) -> UInt8?) {
         var i = 0
         for j in order {
             i = Self.gallop(to: keys[j], from: i, count: count, key: key)
@@ -196,7 +224,7 @@ package struct UnitMap: Sendable {
     /// Calls `body` with every entry in ascending key order.
     package func forEachSorted(_ body: (UInt64, UInt8) throws -> Void) rethrows {
         if let p = packed {
-            for i in 0..<p.count { try body(p.key(i), p.value(i)) }
+            for i in 0..<p.count where p.holds(i) { try body(p.key(i), p.value(i)) }
             return
         }
         let extra = recent.sorted { $0.key < $1.key }
