@@ -84,7 +84,7 @@ struct OutcomeBitmapTests {
         #expect(StateCodec.encode(fromV6) == StateCodec.encode(s))
     }
 
-    @Test("a bitmap with a bit set too many, a padding bit set, or a count its bits do not make fails the A/B part")
+    @Test("a bitmap with a bit set too many, a padding bit set, or a count its bits do not make, or an unknown kind, fails the A/B part")
     func damaged() throws {
         let t = try Self.store()
         let s = try fullReplay(t)
@@ -94,13 +94,14 @@ struct OutcomeBitmapTests {
         #expect(sound[at - 1] == 100 && sound[at - 2] == 1) // the kind byte, then the count
         // A unit without an outcome.
         let clear = try #require((0..<203).first { bits[$0 >> 3] & (1 << UInt8($0 & 7)) == 0 })
-        var extraBit = sound, paddingBit = sound, tooMany = sound, fewer = sound
+        var extraBit = sound, paddingBit = sound, tooMany = sound, fewer = sound, kind = sound
         extraBit[at + (clear >> 3)] |= 1 << UInt8(clear & 7)
         paddingBit[at + bits.count - 1] |= 0x80 // 203 units: bits 3...7 of the last byte are padding
         tooMany[at - 1] = 0x7F // 127 set bits claimed
         fewer[at - 1] = 99
+        kind[at - 2] = 2
         for (name, payload) in [("an extra bit", extraBit), ("a padding bit", paddingBit), ("a count of 127", tooMany),
-                                ("a count of 99", fewer)] {
+                                ("a count of 99", fewer), ("kind 2", kind)] {
             var bytes = payload
             StateCodec.fixChecksums(&bytes)
             let state = try StateCodec.decode(bytes)

@@ -121,7 +121,9 @@ extension StateCodec {
             }
             t.assignments = UnitMap(packed: packed)
             for m in 0..<t.outcomeUnits.count {
-                if version >= 6, try r.u8() != 0 {
+                let kind = version >= 6 ? try r.u8() : 0
+                guard kind <= 1 else { throw CodecError.invalidValue(at: r.offset - 1, "units with outcomes of kind \(kind)") }
+                if kind == 1 {
                     t.outcomeUnits[m] = UnitMap(packed: try bitmapUnits(&r, over: packed, region, base))
                 } else {
                     t.outcomeUnits[m] = UnitMap(packed: try packedUnits(&r, region, base, hasValues: false))
