@@ -98,9 +98,16 @@ extension LogbookStore {
         }
         if limit == 0 { return [] }
         if let positions {
-            for e in try events(at: positions) where keep(e) {
-                if result.count >= limit { break }
-                result.append(e)
+            // In log order, so sequence numbers and times never decrease along them: the first event at or after
+            // the lower bounds is found by a binary search, and reading stops at the limit or past the upper bounds.
+            let retained = retained(positions)
+            var i = try firstPosition(in: retained, sequence: query.fromSequence ?? 0, time: query.since ?? .min)
+            while i < retained.count && result.count < limit {
+                let e = try event(at: retained[i])
+                if let until = query.until, e.timestamp > until { break }
+                if let through = query.throughSequence, e.sequence > through { break }
+                if keep(e) { result.append(e) }
+                i += 1
             }
         } else {
             var from: UInt64 = max(1, query.fromSequence ?? 1)
@@ -114,6 +121,21 @@ extension LogbookStore {
             }
         }
         return result
+    }
+
+    /// The index of the first of `positions` (in log order) whose record has a sequence number of at least `sequence`
+    /// and a time of at least `time` (`positions.count` when none): a binary search, reading one record per step.
+    private func firstPosition(in positions: [LogPosition], sequence: UInt64, time: Int64) throws(LogbookError) -> Int {
+        guard sequence > 1 || time > .min else { return 0 }
+        var lo = 0, hi = positions.count
+        do {
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                let (s, t) = try reader.record(at: positions[mid]) { ($0.sequence, $0.timestamp) }
+                if s < sequence || t < time { lo = mid + 1 } else { hi = mid }
+            }
+        } catch { throw Self.wrap(error) }
+        return lo
     }
 
     /// The points of one metric of a run, in the order logged. Reads only that run's metric events.

@@ -158,8 +158,13 @@ public final class LogbookStore {
 
     /// The events at these positions (in the order given), leaving out those a prune removed.
     func events(at positions: [LogPosition]) throws(LogbookError) -> [EventEnvelope] {
+        try retained(positions).map { p throws(LogbookError) in try event(at: p) }
+    }
+
+    /// The event at `position`.
+    func event(at position: LogPosition) throws(LogbookError) -> EventEnvelope {
         do {
-            return try retained(positions).map { p in try reader.record(at: p) { try Self.envelope(of: $0) } }
+            return try reader.record(at: position) { try Self.envelope(of: $0) }
         } catch { throw Self.wrap(error) }
     }
 

@@ -109,6 +109,48 @@ struct ContractDetailTests {
         #expect(try t.store.auditEvents(q).map(\.sequence) == [2, 3, 4])
     }
 
+    @Test("audit queries by actor or entity (a binary search to the lower bounds, a stop at the limit) equal a filter of the whole log, for every bound and limit")
+    func auditByPositions() throws {
+        let t = try TestStore()
+        try t.store.createExperiment(name: "e", t.ctx(actor: "ana"))
+        for i in 0..<30 {
+            // Three events share each time: bounds by time fall inside a run of equal times.
+            let context = t.ctx(actor: i % 3 == 0 ? "bob" : "ana")
+            try t.store.startRun(experiment: "e", id: "r\(i)", context)
+            try t.store.logToRun("r\(i)", params: [KeyValue("i", "\(i)")], context)
+            if i % 2 == 0 { try t.store.endRun("r\(i)", context) }
+        }
+        let all = try t.store.auditEvents(AuditQuery())
+        let times = Array(Set(all.map(\.timestamp))).sorted()
+        var cases = 0
+        for actor in ["ana", "bob", "nobody"] {
+            for (since, until) in [(nil, nil), (times[3], nil), (nil, times[20]), (times[5], times[5]), (times.last! + 1, nil)]
+                as [(Int64?, Int64?)] {
+                for (from, through) in [(nil, nil), (UInt64(7), nil), (nil, UInt64(40)), (UInt64(40), UInt64(7))] as [(UInt64?, UInt64?)] {
+                    for limit in [nil, 0, 1, 4, 100] as [Int?] {
+                        var q = AuditQuery(actor: actor, since: since, until: until, limit: limit)
+                        q.fromSequence = from
+                        q.throughSequence = through
+                        let want = all.filter { e in
+                            e.actor == actor && since.map { e.timestamp >= $0 } ?? true && until.map { e.timestamp <= $0 } ?? true
+                                && from.map { e.sequence >= $0 } ?? true && through.map { e.sequence <= $0 } ?? true
+                        }.prefix(limit ?? .max).map(\.sequence)
+                        #expect(try t.store.auditEvents(q).map(\.sequence) == Array(want), "\(q)")
+                        cases += 1
+                    }
+                }
+            }
+        }
+        #expect(cases == 300)
+        // An entity and an actor together: the run's own events by that actor, from a lower bound.
+        let r6 = try t.store.auditEvents(AuditQuery(entity: .run("r6"), actor: "bob")).map(\.sequence)
+        #expect(r6.count == 3)
+        var q = AuditQuery(entity: .run("r6"), actor: "bob")
+        q.fromSequence = r6[1]
+        #expect(try t.store.auditEvents(q).map(\.sequence) == Array(r6[1...]))
+        #expect(try t.store.auditEvents(AuditQuery(entity: .run("r6"), actor: "ana")).isEmpty)
+    }
+
     @Test("a unit keeps answering with its recorded variant after the test has ended; new units are refused")
     func stickyAfterStop() throws {
         let t = try TestStore.withRun(modelVersions: 2)
