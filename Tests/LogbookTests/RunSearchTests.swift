@@ -1,5 +1,6 @@
 @testable import Logbook
 import LogbookEvents
+import LogbookTestSupport
 import Testing
 
 /// `searchRuns` (what `run list` shows) reads a snapshot's runs in place from their bytes; these tests hold it to what
@@ -69,7 +70,8 @@ struct RunSearchTests {
         var cases = 0
         for filter in Self.filters {
             for order in Self.orders {
-                for (limit, includeDeleted) in [(nil, false), (3, false), (nil, true), (1, true)] as [(Int?, Bool)] {
+                for (limit, includeDeleted) in [(nil, false), (3, false), (nil, true), (1, true), (0, false), (4, true)]
+                    as [(Int?, Bool)] {
                     // A new reader each time: only the first scan of a process reads the runs in place.
                     try t.reopen(writable: false)
                     let s = t.store.state
@@ -84,7 +86,7 @@ struct RunSearchTests {
                 }
             }
         }
-        #expect(cases == Self.filters.count * Self.orders.count * 4)
+        #expect(cases == Self.filters.count * Self.orders.count * 6)
         // Every filter selects some runs and leaves out others, except the one naming a missing metric.
         for filter in Self.filters where filter != "" && filter != "metrics.nosuch = 1" {
             let n = try Self.expected(replayed, experiment: nil, filter: filter, order: "", limit: nil, includeDeleted: true).count
@@ -125,6 +127,21 @@ struct RunSearchTests {
         let t = try Self.store()
         #expect(t.store.state.runs.skimMismatch(in: t.store.state) == nil)
         #expect(t.store.state.runs.decodedRuns == 0)
+    }
+
+    @Test("the first N in an order, kept in a small sorted buffer, are the first N of the whole sorted list")
+    func firstOfOrder() {
+        var g = SeededGenerator(seed: 7)
+        for _ in 0..<200 {
+            let count = Int.random(in: 0...300, using: &g)
+            let keys = (0..<count).map { _ in Int.random(in: 0..<20, using: &g) } // many ties, broken by position
+            let precedes = { (a: Int, b: Int) in (keys[a], a) < (keys[b], b) }
+            let sorted = (0..<count).sorted(by: precedes)
+            for limit in [0, 1, 2, count / 8, count / 8 + 1, count, count + 5] {
+                #expect(RunOrder.first(count, limit: limit, by: precedes) == Array(sorted.prefix(limit)), "\(count) \(limit)")
+            }
+            #expect(RunOrder.first(count, limit: nil, by: precedes) == sorted)
+        }
     }
 
     @Test("strings read in place compare as Swift compares them: bytes, or canonical equivalence beyond ASCII")

@@ -78,11 +78,11 @@ public struct RunOrder: Sendable {
         }
     }
 
-    /// The positions in `keyed` in this order: by the keys, then as MLflow breaks ties (newest start first, then
-    /// run id ascending), then by ordinal.
-    func sortedPositions(_ keyed: Keyed) -> [Int] {
+    /// The first `limit` positions in `keyed` (all when nil) in this order: by the keys, then as MLflow breaks ties
+    /// (newest start first, then run id ascending), then by ordinal.
+    func sortedPositions(_ keyed: Keyed, limit: Int? = nil) -> [Int] {
         let n = keys.count
-        return (0..<keyed.count).sorted { a, b in
+        return Self.first(keyed.count, limit: limit) { a, b in
             for (k, key) in keys.enumerated() {
                 let c = Self.compare(keyed.values[a * n + k], keyed.values[b * n + k], descending: key.descending)
                 if c != 0 { return c < 0 }
@@ -91,6 +91,31 @@ public struct RunOrder: Sendable {
             if keyed.ids[a] != keyed.ids[b] { return keyed.ids[a] < keyed.ids[b] }
             return keyed.ordinals[a] < keyed.ordinals[b]
         }
+    }
+
+    /// The first `limit` of `0..<count` (all when nil) in the strict total order `precedes`. A small limit keeps the
+    /// best so far in a sorted buffer, so most positions cost one comparison with its last: `run list --order-by ...
+    /// --limit 10` over 30,000 runs compares about 30,000 times rather than sorting them all.
+    static func first(_ count: Int, limit: Int?, by precedes: (Int, Int) -> Bool) -> [Int] {
+        guard let limit, limit <= count / 8 else {
+            let all = (0..<count).sorted(by: precedes)
+            return limit.map { Array(all.prefix($0)) } ?? all
+        }
+        var best: [Int] = []
+        best.reserveCapacity(limit + 1)
+        for p in 0..<count {
+            if best.count == limit {
+                guard limit > 0, precedes(p, best[limit - 1]) else { continue }
+                best.removeLast()
+            }
+            var lo = 0, hi = best.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if precedes(best[mid], p) { lo = mid + 1 } else { hi = mid }
+            }
+            best.insert(p, at: lo)
+        }
+        return best
     }
 
     /// -1 when `x` sorts first, 1 when `y` does, 0 for a tie. Missing values and NaN go last in both directions.

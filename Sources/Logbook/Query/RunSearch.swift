@@ -31,14 +31,9 @@ extension LogbookState {
         } else {
             runs.scanRuns({ consider($0, $1) }, skimmed: { consider($0, $1) })
         }
-        var positions: [Int]
-        if let order {
-            positions = order.sortedPositions(keyed)
-        } else {
-            positions = Array(0..<keyed.count)
-            positions.sort { (keyed.startTimes[$0], keyed.ordinals[$0]) > (keyed.startTimes[$1], keyed.ordinals[$1]) }
+        let positions = order?.sortedPositions(keyed, limit: limit) ?? RunOrder.first(keyed.count, limit: limit) {
+            (keyed.startTimes[$0], keyed.ordinals[$0]) > (keyed.startTimes[$1], keyed.ordinals[$1])
         }
-        if let limit, limit < positions.count { positions.removeSubrange(limit...) }
         return positions.map { runs[keyed.ordinals[$0] - 1] }
     }
 }
