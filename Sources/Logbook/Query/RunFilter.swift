@@ -130,7 +130,7 @@ public struct RunFilter: Sendable {
             if matches(run, in: state, metricIDs: ids) { hits.append(i) }
         })
         // Copied after the scan: appending runs inside it cost twice as much.
-        return hits.map { state.runs[$0] }
+        return state.runs.runs(at: hits)
     }
 
     /// Each condition's metric key id (-1: no run has that metric; nil: not a metric condition).

@@ -34,6 +34,6 @@ extension LogbookState {
         let positions = order?.sortedPositions(keyed, limit: limit) ?? RunOrder.first(keyed.count, limit: limit) {
             (keyed.startTimes[$0], keyed.ordinals[$0]) > (keyed.startTimes[$1], keyed.ordinals[$1])
         }
-        return positions.map { runs[keyed.ordinals[$0] - 1] }
+        return runs.runs(at: positions.map { keyed.ordinals[$0] - 1 })
     }
 }

@@ -111,6 +111,14 @@ public struct RunTable: RandomAccessCollection, Equatable, Sendable {
         tail.forEach { i, r in decoded(p + i, r) }
     }
 
+    /// The runs at `indices`. Many of them (a quarter of the snapshot's or more) are read from all the snapshot's
+    /// runs decoded at once, as a scan reads them; fewer are decoded one by one.
+    func runs(at indices: [Int]) -> [Run] {
+        guard let packed, indices.count >= packed.count / 4 else { return indices.map { self[$0] } }
+        let front = packed.all(), p = packedCount
+        return indices.map { i in i >= p ? tail[i - p] : (changed[i] ?? front[i]) }
+    }
+
     /// Every run as one array (the snapshot's decoded once and kept): a scan then costs what it costs over an
     /// array. No copy is made when no run changed since the snapshot and none was added.
     func contiguous() -> [Run] {
