@@ -82,7 +82,7 @@ enum ABCommands {
         var table = Table(["NAME", "MODEL", "STATUS", "VARIANTS", "UNITS", "DECISION"], rightAligned: [4])
         for r in reports {
             let t = r.test
-            table.add([t.name, Render.abModelName(t, s), t.status.rawValue,
+            table.add([t.name, Render.modelName(t.model, s), t.status.rawValue,
                        t.variants.map { "\($0.name)=\($0.version):\(ABFormat.percent(basisPoints: $0.weightBasisPoints))" }
                            .joined(separator: ","),
                        String(t.units.reduce(0, +)), t.decision ?? r.decision])
@@ -216,7 +216,7 @@ enum ABCommands {
         let a = r.analysis
         var out = Table.keyValues([
             ("test", t.name),
-            ("model", Render.abModelName(t, s)),
+            ("model", Render.modelName(t.model, s)),
             ("status", t.status.rawValue),
             ("metric", "\(t.metric) (\(t.continuous ? "continuous: Welch's t-test" : "conversion: pooled z-test"))"),
             ("alpha", Human.number(t.alpha) + (t.variants.count > 2 && !t.sequential ? " (Holm-adjusted across treatments)" : "")),

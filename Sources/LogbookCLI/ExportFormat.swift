@@ -36,7 +36,7 @@ public enum ExportFormat {
             ordinal >= 1 && ordinal <= state.runs.count ? .string(state.runs[ordinal - 1].id) : .null
         }
         func model(_ ordinal: Int) -> JSON {
-            ordinal >= 1 && ordinal <= state.modelCount ? .string(state.model(ordinal: ordinal).name) : .null
+            state.modelName(ordinal: ordinal).map { .string($0) } ?? .null
         }
         func experiment(_ id: Int) -> [JSONMember] {
             [JSONMember("experiment_id", .int(Int64(id))),

@@ -206,11 +206,6 @@ extension Render {
         return .double(d)
     }
 
-    /// The name of the model an A/B test compares versions of.
-    static func abModelName(_ t: ABTest, _ s: LogbookState) -> String {
-        t.model >= 1 && t.model <= s.modelCount ? s.model(ordinal: t.model).name : String(t.model)
-    }
-
     /// A variant's definition: name, version, weight in basis points.
     static func abVariant(_ v: ABVariant) -> JSON {
         .object([JSONMember("name", .string(v.name)), JSONMember("version", .int(v.version)),
@@ -275,7 +270,7 @@ extension Render {
             JSONMember("comparisons", .array(comparisons)),
             JSONMember("srm_p_value", abNumber(a?.srmPValue)),
             JSONMember("decision", .string(t.decision ?? r.decision)),
-            JSONMember("model", .string(abModelName(t, s))),
+            JSONMember("model", .string(modelName(t.model, s))),
             JSONMember("metric", .string(t.metric)),
             JSONMember("continuous", .bool(t.continuous)),
             JSONMember("alpha", abNumber(t.alpha)),
@@ -297,7 +292,7 @@ extension Render {
         let t = r.test
         return .object([
             JSONMember("name", .string(t.name)),
-            JSONMember("model", .string(abModelName(t, s))),
+            JSONMember("model", .string(modelName(t.model, s))),
             JSONMember("status", .string(t.status.rawValue)),
             JSONMember("variants", .array(t.variants.map(abVariant))),
             JSONMember("units", .int(t.units.reduce(0, +))),
@@ -316,9 +311,7 @@ extension Render {
 
 extension Render {
     /// A model's name by ordinal.
-    static func modelName(_ ordinal: Int, _ s: LogbookState) -> String {
-        ordinal >= 1 && ordinal <= s.modelCount ? s.model(ordinal: ordinal).name : String(ordinal)
-    }
+    static func modelName(_ ordinal: Int, _ s: LogbookState) -> String { s.modelName(ordinal: ordinal) ?? String(ordinal) }
 
     /// `monitor status --json` (CLI.md: count, latency_p50, latency_p95, latency_p99, prediction_mean,
     /// prediction_std; null when undefined) plus model and version (null: every version).

@@ -265,10 +265,10 @@ package final class LogReader {
         return index
     }
 
-    /// `index` with the batches of segment `i` from `entry` (its start when nil) to the end noted in it.
+    /// `index` (empty, or a prefix ready to resume at `entry`: ``SegmentIndex/prefix(besides:file:size:paths:io:)``)
+    /// with the batches of segment `i` from `entry` (its start when nil) to the end noted in it.
     private func extend(_ index: SegmentIndex, from entry: SegmentIndex.Entry?, segment i: Int) throws -> SegmentIndex {
         var index = index
-        index.resume(at: entry)
         try scanSegment(i, from: entry) { batch in
             index.note(batch)
             return true

@@ -1,6 +1,7 @@
 import Foundation
 @testable import Logbook
 import LogbookEvents
+import LogbookStorage
 import LogbookTestSupport
 import Testing
 
@@ -141,6 +142,24 @@ struct OutcomeBitmapTests {
         #expect(s.runs.skimMismatch(in: s) == nil)
         #expect(s.abTests.count == 1 && s.abTests[0].outcomeUnits[0].count == 100)
         #expect(StateCodec.encode(s) == bytes)
+    }
+
+    @Test("a bitmap's count beyond the assigned units, or bytes that end before the bitmap does, are refused")
+    func bitmapBounds() throws {
+        // Three assigned units (u64 hashes), then a set: the count varint and a one-byte bitmap.
+        let keys: [UInt8] = (1...3).flatMap { k in (0..<8).map { UInt8(truncatingIfNeeded: UInt64(k) >> (8 * $0)) } }
+        func read(_ set: [UInt8]) -> CodecError? {
+            let region = ByteRegion(copying: keys + set)
+            let assigned = UnitMap.Packed(region: region, keys: 0, count: 3, hasValues: false)
+            var r = BinaryReader(UnsafeRawBufferPointer(rebasing: region.bytes[24...]))
+            do {
+                let map = UnitMap(packed: try StateCodec.bitmapUnits(&r, over: assigned, region, r.base))
+                return map.count == 2 && map.contains(1) && !map.contains(2) && map.contains(3) ? nil : .truncated(at: -1, needed: 0)
+            } catch { return error }
+        }
+        #expect(read([2, 0b101]) == nil)
+        #expect(read([4, 0b111]).map { "\($0)".contains("4 units with outcomes of 3 assigned") } == true)
+        guard case .truncated? = read([2]) else { Issue.record("a bitmap cut short is not refused as truncated"); return }
     }
 
     @Test("the bitmap of a set over the assigned units: one bit per assigned unit, none when a unit of the set is not assigned")

@@ -107,6 +107,11 @@ public struct LogbookState: Equatable, Sendable {
     /// A model by ordinal (1...``modelCount``), decoding that model only.
     public func model(ordinal: Int) -> Model { registry.value[ordinal - 1] }
 
+    /// The name of model `ordinal` without decoding it, or nil when there is no such model.
+    public func modelName(ordinal: Int) -> String? {
+        ordinal >= 1 && ordinal <= modelCount ? registry.value.name(ordinal - 1) : nil
+    }
+
     /// An A/B test by name.
     public func abTest(named name: String) -> ABTest? { abTestByName[name].map { abTests[$0 - 1] } }
 

@@ -36,36 +36,47 @@ enum RunCodec {
         StateCodec.positions(r.otherEvents, &w)
     }
 
-    /// A run's status and deleted flag, read without decoding the rest: the fields before them are skipped.
-    static func skimStatus(_ r: inout BinaryReader) throws(CodecError) -> RunLiveness {
-        try r.skipString() // id
-        _ = try r.int() // experiment
-        try r.skipString() // name
-        _ = try r.optionalInt() // parent
-        let status = try r.enumValue(RunStatus.self, "run status")
-        _ = try r.zigzag() // start
-        _ = try r.optionalZigzag() // end
-        return RunLiveness(status: status, isDeleted: try StateCodec.bool(&r))
+    /// The fields a run's encoding starts with, up to its params: the id and the name as their bytes (checked
+    /// UTF-8), the rest as values. Decoding, a run's liveness and a search in place all read them here.
+    struct Head {
+        var id: UnsafeRawBufferPointer
+        var experiment: Int
+        var name: UnsafeRawBufferPointer
+        var parent: Int?
+        var status: RunStatus
+        var startTime: Int64
+        var endTime: Int64?
+        var isDeleted: Bool
+    }
+
+    /// Reads run `ordinal`'s head, checking what it names as decoding does: its experiment (1...`experiments`) and
+    /// its parent (an earlier run).
+    static func head(ordinal: Int, experiments: Int, _ r: inout BinaryReader) throws(CodecError) -> Head {
+        let id = try r.stringBytes()
+        let experiment = try r.int()
+        guard experiment >= 1 && experiment <= experiments else {
+            throw CodecError.invalidValue(at: r.offset, "run \(ordinal) names experiment \(experiment), which does not exist")
+        }
+        let name = try r.stringBytes()
+        let parent = try r.optionalInt()
+        if let parent, !(parent >= 1 && parent < ordinal) {
+            throw CodecError.invalidValue(at: r.offset, "run \(ordinal) names parent run \(parent), which does not precede it")
+        }
+        return Head(id: id, experiment: experiment, name: name, parent: parent,
+                    status: try r.enumValue(RunStatus.self, "run status"), startTime: try r.zigzag(),
+                    endTime: try r.optionalZigzag(), isDeleted: try StateCodec.bool(&r))
     }
 
     /// Decodes run `ordinal`, checking what it names against the state around it: its experiment (1...`experiments`),
     /// its parent (an earlier run) and its metric keys (below `metricKeys`).
     static func decode(ordinal: Int, experiments: Int, metricKeys: Int,
                        _ r: inout BinaryReader) throws(CodecError) -> Run {
-        let id = try r.string()
-        let experiment = try r.int()
-        guard experiment >= 1 && experiment <= experiments else {
-            throw CodecError.invalidValue(at: r.offset, "run \(ordinal) names experiment \(experiment), which does not exist")
-        }
-        var run = Run(ordinal: ordinal, id: id, experiment: experiment, name: try r.string(), parent: try r.optionalInt(),
-                      startTime: 0)
-        if let parent = run.parent, !(parent >= 1 && parent < ordinal) {
-            throw CodecError.invalidValue(at: r.offset, "run \(ordinal) names parent run \(parent), which does not precede it")
-        }
-        run.status = try r.enumValue(RunStatus.self, "run status")
-        run.startTime = try r.zigzag()
-        run.endTime = try r.optionalZigzag()
-        run.isDeleted = try StateCodec.bool(&r)
+        let h = try head(ordinal: ordinal, experiments: experiments, &r)
+        var run = Run(ordinal: ordinal, id: String(decoding: h.id, as: UTF8.self), experiment: h.experiment,
+                      name: String(decoding: h.name, as: UTF8.self), parent: h.parent, startTime: h.startTime)
+        run.status = h.status
+        run.endTime = h.endTime
+        run.isDeleted = h.isDeleted
         run.params = try r.keyValues()
         run.tags = try r.keyValues()
         let latest = try r.count(minimumElementSize: 11)

@@ -9,27 +9,15 @@ internal import LogbookEvents
 /// does not read, `init` fails and the caller decodes the run, as a read of it would.
 struct RunSkim {
     private let bytes: UnsafeRawBufferPointer
-    let idBytes: UnsafeRawBufferPointer
-    let experiment: Int
-    let name: UnsafeRawBufferPointer
-    let status: RunStatus
-    let startTime: Int64
-    let endTime: Int64?
-    let isDeleted: Bool
+    /// The fields before the params.
+    let head: RunCodec.Head
     /// Where the params, the tags and the latest metric values start in `bytes`.
     private let params: Int, tags: Int, latest: Int
 
     init?(_ bytes: UnsafeRawBufferPointer, ordinal: Int, experiments: Int, metricKeys: Int) {
         do throws(CodecError) {
             var r = BinaryReader(bytes)
-            idBytes = try r.stringBytes()
-            experiment = try r.int()
-            name = try r.stringBytes()
-            if let parent = try r.optionalInt(), !(parent >= 1 && parent < ordinal) { return nil }
-            status = try r.enumValue(RunStatus.self, "run status")
-            startTime = try r.zigzag()
-            endTime = try r.optionalZigzag()
-            isDeleted = try StateCodec.bool(&r)
+            head = try RunCodec.head(ordinal: ordinal, experiments: experiments, &r)
             params = r.offset
             try r.skipKeyValues()
             tags = r.offset
@@ -45,7 +33,6 @@ struct RunSkim {
         } catch {
             return nil
         }
-        guard experiment >= 1 && experiment <= experiments else { return nil }
         self.bytes = bytes
     }
 
@@ -152,7 +139,9 @@ extension UnsafePointer: RunFields where Pointee == Run {
 }
 
 extension RunSkim: RunFields {
-    var id: String { Self.string(idBytes) }
+    var id: String { Self.string(head.id) }
+    var isDeleted: Bool { head.isDeleted }
+    var startTime: Int64 { head.startTime }
 
     func value(of field: RunField, in state: LogbookState, metricID: Int32?) -> RunField.Value? {
         switch field {
@@ -163,13 +152,13 @@ extension RunSkim: RunFields {
         case .tag(let key): return tag(key).map { .string($0) }
         case .attribute(let a):
             switch a {
-            case .status: return .string(status.name)
-            case .runName: return .string(Self.string(name))
+            case .status: return .string(head.status.name)
+            case .runName: return .string(Self.string(head.name))
             case .runID: return .string(id)
-            case .startTime: return .number(Double(startTime))
-            case .endTime: return endTime.map { .number(Double($0)) }
-            case .experiment: return .string(state.experiments[experiment - 1].name)
-            case .experimentID: return .number(Double(experiment))
+            case .startTime: return .number(Double(head.startTime))
+            case .endTime: return head.endTime.map { .number(Double($0)) }
+            case .experiment: return .string(state.experiments[head.experiment - 1].name)
+            case .experimentID: return .number(Double(head.experiment))
             }
         }
     }

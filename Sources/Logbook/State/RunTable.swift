@@ -397,7 +397,9 @@ struct PackedRuns: Sendable {
         if let known = cache.state.withLock({ c in (c.all?[i] ?? c.some[i]).map(RunLiveness.init) }) { return known }
         if let bytes = soundBytes(i) {
             var r = BinaryReader(bytes)
-            if let skimmed = try? RunCodec.skimStatus(&r) { return skimmed }
+            if let head = try? RunCodec.head(ordinal: i + 1, experiments: experiments, &r) {
+                return RunLiveness(status: head.status, isDeleted: head.isDeleted)
+            }
         }
         return RunLiveness(run(i))
     }
