@@ -96,12 +96,95 @@ void logbook_sha256_hw_blocks(uint32_t state[8], const uint8_t *data, size_t blo
     _mm_storeu_si128((__m128i *)&state[4], state1);
 }
 
+/* Two independent message streams compressed together: sha256rnds2 has a latency of several cycles and a
+   throughput of about one per cycle or two, so the rounds of one message fill the other's wait. Each macro does
+   for both streams what ROUNDS4 / SCHEDULE do for one. */
+#define ROUNDS4_X2(ma, mb, i)                                                  \
+    do {                                                                       \
+        const __m128i k_ = _mm_load_si128((const __m128i *)&K256[4 * (i)]);   \
+        __m128i a_ = _mm_add_epi32((ma), k_);                                  \
+        __m128i b_ = _mm_add_epi32((mb), k_);                                  \
+        a1 = _mm_sha256rnds2_epu32(a1, a0, a_);                                \
+        b1 = _mm_sha256rnds2_epu32(b1, b0, b_);                                \
+        a_ = _mm_shuffle_epi32(a_, 0x0E);                                      \
+        b_ = _mm_shuffle_epi32(b_, 0x0E);                                      \
+        a0 = _mm_sha256rnds2_epu32(a0, a1, a_);                                \
+        b0 = _mm_sha256rnds2_epu32(b0, b1, b_);                                \
+    } while (0)
+
+__attribute__((target("sha,sse4.1,ssse3")))
+static inline void to_abef_cdgh(const uint32_t state[8], __m128i *abef, __m128i *cdgh) {
+    __m128i tmp = _mm_loadu_si128((const __m128i *)&state[0]);    /* DCBA */
+    __m128i s1 = _mm_loadu_si128((const __m128i *)&state[4]);     /* HGFE */
+    tmp = _mm_shuffle_epi32(tmp, 0xB1);                           /* CDAB */
+    s1 = _mm_shuffle_epi32(s1, 0x1B);                             /* EFGH */
+    *abef = _mm_alignr_epi8(tmp, s1, 8);                          /* ABEF */
+    *cdgh = _mm_blend_epi16(s1, tmp, 0xF0);                       /* CDGH */
+}
+
+__attribute__((target("sha,sse4.1,ssse3")))
+static inline void from_abef_cdgh(uint32_t state[8], __m128i abef, __m128i cdgh) {
+    __m128i tmp = _mm_shuffle_epi32(abef, 0x1B);                  /* FEBA */
+    __m128i s1 = _mm_shuffle_epi32(cdgh, 0xB1);                   /* DCHG */
+    _mm_storeu_si128((__m128i *)&state[0], _mm_blend_epi16(tmp, s1, 0xF0)); /* DCBA */
+    _mm_storeu_si128((__m128i *)&state[4], _mm_alignr_epi8(s1, tmp, 8));    /* HGFE */
+}
+
+__attribute__((target("sha,sse4.1,ssse3")))
+void logbook_sha256_hw_blocks_x2(uint32_t state_a[8], const uint8_t *data_a,
+                                 uint32_t state_b[8], const uint8_t *data_b, size_t blocks) {
+    const __m128i shuf = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+    __m128i a0, a1, b0, b1;
+    to_abef_cdgh(state_a, &a0, &a1);
+    to_abef_cdgh(state_b, &b0, &b1);
+
+    while (blocks-- > 0) {
+        const __m128i a0_save = a0, a1_save = a1, b0_save = b0, b1_save = b1;
+        __m128i wa0 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data_a + 0)), shuf);
+        __m128i wa1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data_a + 16)), shuf);
+        __m128i wa2 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data_a + 32)), shuf);
+        __m128i wa3 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data_a + 48)), shuf);
+        __m128i wb0 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data_b + 0)), shuf);
+        __m128i wb1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data_b + 16)), shuf);
+        __m128i wb2 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data_b + 32)), shuf);
+        __m128i wb3 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data_b + 48)), shuf);
+
+        ROUNDS4_X2(wa0, wb0, 0);
+        ROUNDS4_X2(wa1, wb1, 1);
+        ROUNDS4_X2(wa2, wb2, 2);
+        ROUNDS4_X2(wa3, wb3, 3);
+#define STEP_X2(x0, x1, x2, x3, i)                                             \
+        wa##x0 = SCHEDULE(wa##x0, wa##x1, wa##x2, wa##x3);                    \
+        wb##x0 = SCHEDULE(wb##x0, wb##x1, wb##x2, wb##x3);                    \
+        ROUNDS4_X2(wa##x0, wb##x0, i)
+        STEP_X2(0, 1, 2, 3, 4);  STEP_X2(1, 2, 3, 0, 5);  STEP_X2(2, 3, 0, 1, 6);  STEP_X2(3, 0, 1, 2, 7);
+        STEP_X2(0, 1, 2, 3, 8);  STEP_X2(1, 2, 3, 0, 9);  STEP_X2(2, 3, 0, 1, 10); STEP_X2(3, 0, 1, 2, 11);
+        STEP_X2(0, 1, 2, 3, 12); STEP_X2(1, 2, 3, 0, 13); STEP_X2(2, 3, 0, 1, 14); STEP_X2(3, 0, 1, 2, 15);
+#undef STEP_X2
+
+        a0 = _mm_add_epi32(a0, a0_save);
+        a1 = _mm_add_epi32(a1, a1_save);
+        b0 = _mm_add_epi32(b0, b0_save);
+        b1 = _mm_add_epi32(b1, b1_save);
+        data_a += 64;
+        data_b += 64;
+    }
+    from_abef_cdgh(state_a, a0, a1);
+    from_abef_cdgh(state_b, b0, b1);
+}
+
 #else /* !__x86_64__ */
 
 int logbook_cpu_has_sha_ni(void) { return 0; }
 
 void logbook_sha256_hw_blocks(uint32_t state[8], const uint8_t *data, size_t blocks) {
     (void)state; (void)data; (void)blocks;
+    __builtin_trap(); /* never called: logbook_cpu_has_sha_ni() is 0 here */
+}
+
+void logbook_sha256_hw_blocks_x2(uint32_t state_a[8], const uint8_t *data_a,
+                                 uint32_t state_b[8], const uint8_t *data_b, size_t blocks) {
+    (void)state_a; (void)data_a; (void)state_b; (void)data_b; (void)blocks;
     __builtin_trap(); /* never called: logbook_cpu_has_sha_ni() is 0 here */
 }
 

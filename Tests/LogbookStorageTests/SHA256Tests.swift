@@ -213,3 +213,35 @@ struct SHA256GatherTests {
         }
     }
 }
+
+@Suite("SHA-256 of many messages with a shared prefix")
+struct SHA256PrefixHasherTests {
+    /// Batches of messages of every length class (empty, one block, just over one block, several blocks) in
+    /// random order, so pairs form across long messages and an odd message is left for the end.
+    @Test("every hash equals the one-message digest's first 8 bytes, on both compression paths", arguments: SHAPath.allCases)
+    func prefixesEqualDigests(path: SHAPath) {
+        guard path.isAvailable else { return }
+        var g = SeededGenerator(seed: 0xA11CE)
+        for round in 0..<200 {
+            let prefix = (0..<Int(g.next() % 60)).map { _ in UInt8(truncatingIfNeeded: g.next()) }
+            let count = Int(g.next() % 12)
+            let suffixes = (0..<count).map { _ in
+                (0..<Int(g.next() % 140)).map { _ in UInt8(truncatingIfNeeded: g.next()) }
+            }
+            var out = [UInt64](repeating: 0, count: count)
+            prefix.withUnsafeBytes { p in
+                out.withUnsafeMutableBufferPointer { o in
+                    SHA256.withPrefixHasher(prefix: p, into: o, forcingSoftware: path == .software) { h in
+                        for (i, s) in suffixes.enumerated() { s.withUnsafeBytes { h.add($0, at: i) } }
+                    }
+                }
+            }
+            for (i, s) in suffixes.enumerated() {
+                var reference = SHA256(forcingSoftware: true)
+                reference.update(prefix + s)
+                #expect(out[i] == reference.finalize().prefix64,
+                        "round \(round), message \(i) of \(count): \(prefix.count) + \(s.count) bytes")
+            }
+        }
+    }
+}

@@ -244,4 +244,18 @@ struct ABUnitHashTests {
             #expect(ABTest.unitHash(salt: salt, unit: unit) == Assignment.bigEndianPrefix(ofDigest: digest.bytes))
         }
     }
+
+    @Test("the hashes of a batch of units (two at a time) are the reference buckets' hashes, unit by unit")
+    func batchMatchesReference() throws {
+        let cases = try assignmentCases()
+        for (salt, group) in Dictionary(grouping: cases, by: \.salt) {
+            #expect(ABTest.unitHashes(salt: salt, group.map(\.unit)) == group.map(\.u64), "salt '\(salt)'")
+        }
+        // Units of every length around one block (55 bytes with the salt and dot), in odd and even numbers.
+        for count in [0, 1, 2, 3, 64, 65] {
+            let units = (0..<count).map { String(repeating: "u", count: $0 % 70) + "\($0)" }
+            #expect(ABTest.unitHashes(salt: "checkout", units) == units.map { ABTest.unitHash(salt: "checkout", unit: $0) },
+                    "\(count) units")
+        }
+    }
 }

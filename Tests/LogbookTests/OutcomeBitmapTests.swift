@@ -62,13 +62,25 @@ struct OutcomeBitmapTests {
         #expect(t.store.state.abTests[0].outcomeUnits[0].count == 100)
         // A unit whose outcome the bitmap holds is refused a second one; the others are not.
         #expect(throws: LogbookError.self) { try t.store.recordOutcomes(test: "ab", [("u95", 1.0, nil)], t.ctx()) }
+        // The same for the guardrail's list; a unit twice in one call, or not assigned, is refused; nothing appended.
+        let before = t.store.state.lastSequence
+        for refused in [[("u1", 9.0, "latency")], [("u150", 1.0, nil), ("u150", 0.0, nil)], [("u150", 1.0, nil), ("u300", 1.0, nil)]] {
+            #expect(throws: LogbookError.self) { try t.store.recordOutcomes(test: "ab", refused, t.ctx()) }
+        }
+        #expect(t.store.state.lastSequence == before)
+        try t.store.recordOutcomes(test: "ab", [("u151", 1.0, nil), ("u151", 5.0, "latency"), ("u3", 7.0, "latency")], t.ctx())
+        // A unit assigned before keeps its variant, found among the snapshot's assignments.
+        let variants = try t.store.assign(test: "ab", units: ["u7", "u300", "u7"], t.ctx())
+        let test = t.store.state.abTests[0]
+        #expect(variants[0] == variants[2])
+        #expect(variants[0] == test.variants[try #require(test.assignedVariant(ofUnit: "u7"))].name)
         try t.store.recordOutcomes(test: "ab", (100..<150).map { ("u\($0)", 1.0, nil) }, t.ctx())
         _ = try t.store.assign(test: "ab", units: (203..<260).map { "u\($0)" }, t.ctx())
         try t.store.recordOutcomes(test: "ab", (200..<260).map { ("u\($0)", 0.0, nil) }, t.ctx())
         let replayed = try fullReplay(t)
         #expect(t.store.state == replayed)
         #expect(StateCodec.encode(t.store.state) == StateCodec.encode(replayed))
-        #expect(t.store.state.abTests[0].outcomeUnits[0].count == 210)
+        #expect(t.store.state.abTests[0].outcomeUnits[0].count == 211)
         _ = try t.store.check()
     }
 

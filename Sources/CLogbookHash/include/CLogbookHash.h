@@ -40,6 +40,17 @@ uint32_t logbook_crc32c_hw(uint32_t crc, const void *data, size_t length);
 /// this traps.
 void logbook_sha256_hw_blocks(uint32_t state[8], const uint8_t *data, size_t blocks);
 
+/// Two independent SHA-256 compressions at once: `blocks` 64-byte blocks of
+/// `data_a` into `state_a` and as many of `data_b` into `state_b`, their
+/// rounds interleaved (each stream's result equals that of
+/// `logbook_sha256_hw_blocks`). About twice the throughput of two calls for
+/// short messages.
+///
+/// Only call when `logbook_cpu_has_sha_ni()` returned 1. On non-x86_64 builds
+/// this traps.
+void logbook_sha256_hw_blocks_x2(uint32_t state_a[8], const uint8_t *data_a,
+                                 uint32_t state_b[8], const uint8_t *data_b, size_t blocks);
+
 #ifdef __cplusplus
 }
 #endif

@@ -102,15 +102,18 @@ extension LogbookStore {
     public func assign(test name: String, units: [String], _ context: WriteContext) throws(LogbookError) -> [String] {
         let test = try requireABTest(name)
         // Units assigned before keep their variant whatever the test's status; new ones need it running.
-        let t = units.allSatisfy({ test.assignedVariant(ofUnit: $0) != nil }) ? test : try requireRunning(name)
+        // The units' hashes, and their recorded variants found in one walk of the sorted assignments.
+        let hashes = ABTest.unitHashes(salt: test.salt, units)
+        let recorded = test.assignments.values(of: hashes, order: KeyOrder.ascending(hashes))
+        let t = recorded.allSatisfy({ $0 != nil }) ? test : try requireRunning(name)
         var newUnits: [String] = [], newVariants: [Int] = []
         var seen: [UInt64: Int] = [:]
         var result: [String] = []
         result.reserveCapacity(units.count)
-        for unit in units {
+        for (i, unit) in units.enumerated() {
             try Validate.name(unit, "unit")
-            let h = ABTest.unitHash(salt: t.salt, unit: unit)
-            if let v = t.assignments[h] ?? seen[h].map(UInt8.init) {
+            let h = hashes[i]
+            if let v = recorded[i] ?? seen[h].map(UInt8.init) {
                 result.append(t.variants[Int(v)].name)
                 continue
             }
@@ -132,8 +135,14 @@ extension LogbookStore {
                                _ context: WriteContext) throws(LogbookError) {
         let t = try requireRunning(name)
         var recorded: [ABOutcome] = []
-        var seen = Set<[UInt64]>()
-        for o in outcomes {
+        var seen = Set<SIMD2<UInt64>>()
+        // The units' hashes; whether each is assigned, and has an outcome per metric, in one walk of each sorted set.
+        let hashes = ABTest.unitHashes(salt: t.salt, outcomes.lazy.map(\.unit))
+        let order = KeyOrder.ascending(hashes)
+        let assigned = t.assignments.values(of: hashes, order: order)
+        let measured = t.outcomeUnits.map { $0.values(of: hashes, order: order) }
+        for (i, o) in outcomes.enumerated() {
+            let h = hashes[i]
             let metric: Int
             if let key = o.metric, key != t.metric {
                 guard let g = t.guardrails.firstIndex(where: { $0.metric == key }) else {
@@ -147,11 +156,10 @@ extension LogbookStore {
             if metric == 0 && !t.continuous && o.value != 0 && o.value != 1 {
                 throw LogbookError.usage("'\(t.metric)' is a conversion metric: an outcome is 0 or 1, not \(o.value)")
             }
-            let h = ABTest.unitHash(salt: t.salt, unit: o.unit)
-            guard t.assignments[h] != nil else {
+            guard assigned[i] != nil else {
                 throw LogbookError.notFound("Unit '\(o.unit)' is not assigned in A/B test '\(name)'; assign it first")
             }
-            guard !t.outcomeUnits[metric].contains(h), seen.insert([h, UInt64(metric)]).inserted else {
+            guard measured[metric][i] == nil, seen.insert(SIMD2(h, UInt64(metric))).inserted else {
                 throw LogbookError.refused("Unit '\(o.unit)' already has an outcome for '\(metric == 0 ? t.metric : t.guardrails[metric - 1].metric)'")
             }
             recorded.append(ABOutcome(unit: o.unit, metric: metric, value: o.value))

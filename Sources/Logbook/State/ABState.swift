@@ -92,6 +92,27 @@ public struct ABTest: Equatable, Sendable {
         }
     }
 
+    /// ``unitHash(salt:unit:)`` of every unit, in order: two at a time with the SHA extensions
+    /// (`SHA256.PrefixHasher`), and the `SALT.` prefix built once.
+    package static func unitHashes<Units: Collection<String>>(salt: String, _ units: Units) -> [UInt64] {
+        var prefix = Array(salt.utf8)
+        prefix.append(UInt8(ascii: "."))
+        let n = units.count
+        return [UInt64](unsafeUninitializedCapacity: n) { out, initialized in
+            prefix.withUnsafeBytes { p in
+                SHA256.withPrefixHasher(prefix: p, into: out) { hasher in
+                    var i = 0
+                    for unit in units {
+                        var unit = unit
+                        unit.withUTF8 { hasher.add(UnsafeRawBufferPointer($0), at: i) }
+                        i += 1
+                    }
+                }
+            }
+            initialized = n
+        }
+    }
+
     /// The variant a unit hashes to (deterministic across processes and machines): bucket = hash mod 10,000,
     /// mapped through the cumulative basis-point weights.
     public func variantIndex(forHash hash: UInt64) -> Int? {
@@ -138,7 +159,7 @@ public struct ABTest: Equatable, Sendable {
         // the new outcomes in the event's order, as one-by-one inserts would.
         // The hashes are sorted once: that order looks up their variants in one walk of the assignments and,
         // filtered per metric, merges them into the outcome sets.
-        let hashes = outcomes.map { Self.unitHash(salt: salt, unit: $0.unit) }
+        let hashes = Self.unitHashes(salt: salt, outcomes.lazy.map(\.unit))
         let order = KeyOrder.ascending(hashes)
         let assigned = assignments.values(of: hashes, order: order)
         var perMetric: [[(key: UInt64, value: UInt8)]] = Array(repeating: [], count: outcomeUnits.count)

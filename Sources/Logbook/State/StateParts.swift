@@ -30,7 +30,7 @@ struct ABTests: ReplayedPart {
             }
         case let .abUnitsAssigned(test, units, variants):
             withTest(test, position) { t in
-                t.assign(units.map { ABTest.unitHash(salt: t.salt, unit: $0) }, variants: variants)
+                t.assign(ABTest.unitHashes(salt: t.salt, units), variants: variants)
             }
         case let .abOutcomesRecorded(test, outcomes):
             withTest(test, position) { t in t.record(outcomes) }

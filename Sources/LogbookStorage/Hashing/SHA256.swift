@@ -232,7 +232,7 @@ package struct SHA256: Sendable {
     // MARK: - Compression
 
     @inline(__always)
-    private static func compress(_ state: inout State, _ data: UnsafeRawPointer, blocks: Int, hardware: Bool) {
+    static func compress(_ state: inout State, _ data: UnsafeRawPointer, blocks: Int, hardware: Bool) {
         if hardware {
             Swift.withUnsafeMutablePointer(to: &state) { sp in
                 sp.withMemoryRebound(to: UInt32.self, capacity: 8) { words in
