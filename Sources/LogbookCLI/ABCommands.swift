@@ -200,8 +200,8 @@ enum ABCommands {
     }
 
     static func status(_ inv: Invocation) throws(LogbookError) -> Int32 {
-        let s = try inv.state
-        let report = try inv.store.abStatus(inv.positional(0), in: inv.pastState)
+        let s = try inv.state(forABTest: inv.positional(0))
+        let report = try inv.store.abStatus(inv.positional(0), in: s)
         if inv.json {
             inv.printJSON(.object(Render.abStatus(report, s)))
             return 0

@@ -244,6 +244,13 @@ final class Invocation {
         return try opened!.state(at: moment, forModel: name)
     }
 
+    /// The state for reading A/B test `name`: with `--at`, that test as of then (see
+    /// `LogbookStore.state(at:forABTest:)`).
+    func state(forABTest name: String) throws(LogbookError) -> LogbookState {
+        guard let moment else { return opened!.state }
+        return try opened!.state(at: moment, forABTest: name)
+    }
+
     /// An event as output shows it: the actor's name where the pseudonym map has it.
     func shown(_ e: EventEnvelope) -> EventEnvelope {
         var shown = e

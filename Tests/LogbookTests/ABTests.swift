@@ -203,6 +203,40 @@ struct ABTests {
         #expect(try t.store.check().snapshotsChecked >= 1)
     }
 
+    @Test("a test as of any moment, folded from its own events, equals the test in the whole state as of then")
+    func testAtEveryMoment() throws {
+        let t = try TestStore.withRun(modelVersions: 2)
+        let s = t.store
+        let variants = [ABVariant(name: "a", version: 1, weightBasisPoints: 3000), ABVariant(name: "b", version: 2, weightBasisPoints: 7000)]
+        try s.createABTest(name: "first", model: "m", variants: variants, metric: "c",
+                           guardrails: [ABGuardrail(metric: "latency", higherIsWorse: true)], t.ctx())
+        try s.createABTest(name: "second", model: "m", variants: variants, metric: "rev", continuous: true,
+                           sequential: true, t.ctx())
+        try s.startABTest("first", t.ctx())
+        try s.startABTest("second", t.ctx())
+        var g = SeededGenerator(seed: 7)
+        for batch in 0..<4 {
+            // Batches of 100 units go through the sorted merge; small ones through single inserts.
+            let units = (0..<(batch % 2 == 0 ? 120 : 7)).map { "u\(batch)-\($0)" }
+            for name in ["first", "second"] {
+                _ = try s.assign(test: name, units: units, t.ctx())
+                try s.recordOutcomes(test: name, units.prefix(units.count / 2).map { ($0, Double(g.next() % 2), nil) }, t.ctx())
+            }
+            try s.recordOutcomes(test: "first", units.prefix(3).map { ($0, Double(g.next() % 50), "latency") }, t.ctx())
+            if batch == 1 { try s.writeSnapshot() }
+        }
+        try s.stopABTest("first", t.ctx())
+        try s.logToRun("r", metrics: [series("acc", [0.1, 0.2])], t.ctx())
+        for n in 0...s.state.lastSequence {
+            for name in ["first", "second", "none"] {
+                let fast = try s.state(at: .sequence(n), forABTest: name).abTest(named: name)
+                #expect(fast == (try s.state(at: .sequence(n))).abTest(named: name), "test \(name) at #\(n)")
+            }
+        }
+        #expect(try s.state(at: .sequence(3), forABTest: "first").abTest(named: "first") == nil)
+        #expect(try s.state(at: .sequence(s.state.lastSequence), forABTest: "first").abTest(named: "first")?.status == .concluded)
+    }
+
     @Test("sample size per arm for a plan is the pooled two-proportion formula")
     func plan() throws {
         let plan = try LogbookStore.planSampleSize(baseline: 0.1, effect: 0.02, relative: false)
