@@ -108,8 +108,10 @@ struct ReferenceBenchmarks {
 
         // A/B tests: units assigned and outcomes recorded in batches of 5,000.
         progress("A/B: \(tests) tests × \(Self.unitsPerTest) units")
+        var testCreated: [Int64] = [] // the time each test was created
         for t in 0..<tests {
             let name = "ab-\(t)", model = "model-\(t % models)"
+            testCreated.append(clock + 1000)
             _ = try store.createABTest(name: name, model: model,
                                        variants: [ABVariant(name: "control", version: 1, weightBasisPoints: 5000),
                                                   ABVariant(name: "treatment", version: 2, weightBasisPoints: 5000)],
@@ -125,6 +127,7 @@ struct ReferenceBenchmarks {
             }
             _ = try store.stopABTest(name, ctx("reference run"))
         }
+        let abEnd = clock
 
         // Monitoring: predictions in batches of 10,000, one minute apart.
         progress("monitoring: \(predictions) predictions")
@@ -206,15 +209,15 @@ struct ReferenceBenchmarks {
         let bestAfterWriteUs = median(201) { blackHole(writer.state.bestRun(experiment: nil, metric: "m0")) }
         try writer.close()
 
-        // Cold processes: `run best` now, `model show --at T` at seeded random moments.
-        progress("cold processes: \(Self.processSamples) × run best, \(Self.processSamples) × model show --at")
+        // Cold processes: `run best` now, `model show --at T` and `ab status --at T` at seeded random moments.
+        progress("cold processes: \(Self.processSamples) × run best, model show --at, ab status --at")
         let env = ["PATH=/usr/bin:/bin", "LOGBOOK_ACTOR=bench"]
         // "Cold" is a new process, not a cold disk: the write-back of what was written since is waited for, and
         // one untimed run of each command reads the binary and the newest snapshot into the page cache.
         FileIO.writeBackEverything()
         _ = try child(logbook, ["--store", root, "run", "best", "--experiment", "exp-0", "--metric", "m0", "--json"], env)
         _ = try child(logbook, ["--store", root, "model", "show", "model-0", "--at", Timestamp.iso(endTime)], env)
-        var cold: [Double] = [], rss: [Int] = [], at: [Double] = []
+        var cold: [Double] = [], rss: [Int] = [], at: [Double] = [], abAt: [Double] = []
         for i in 0..<Self.processSamples {
             let r = try child(logbook, ["--store", root, "run", "best", "--experiment", "exp-\(i % experiments)", "--metric", "m0", "--json"], env)
             cold.append(r.seconds * 1000)
@@ -223,8 +226,13 @@ struct ReferenceBenchmarks {
             let t = registryStart + 1000 + Int64(g.unit() * Double(endTime - registryStart - 1000))
             let a = try child(logbook, ["--store", root, "model", "show", "model-0", "--at", Timestamp.iso(t)], env)
             at.append(a.seconds * 1000)
+            // A random test, at a random moment between its creation and the end of the A/B phase.
+            guard !testCreated.isEmpty else { continue }
+            let k = min(Int(g.unit() * Double(testCreated.count)), testCreated.count - 1)
+            let abT = testCreated[k] + Int64(g.unit() * Double(abEnd - testCreated[k]))
+            abAt.append(try child(logbook, ["--store", root, "ab", "status", "ab-\(k)", "--at", Timestamp.iso(abT), "--json"], env).seconds * 1000)
         }
-        cold.sort(); at.sort()
+        cold.sort(); at.sort(); abAt.sort()
         // A durable write as a process (open, lock, recover, append, fdatasync, close): `experiment create`.
         var writes: [Double] = []
         for i in 0..<Self.processSamples {
@@ -266,6 +274,7 @@ struct ReferenceBenchmarks {
             Metric(key: "filter_matches", value: Double(matched), decimals: 0, unit: "runs"),
             Metric(key: "metric_history_ms", value: historyMs, decimals: 3, unit: "ms", target: .atMost(5)),
             Metric(key: "at_query_cold_ms", value: at[at.count / 2], decimals: 1, unit: "ms", target: .atMost(60)),
+            Metric(key: "ab_status_at_cold_ms", value: abAt.isEmpty ? 0 : abAt[abAt.count / 2], decimals: 1, unit: "ms"),
             Metric(key: "cli_write_ms", value: writes[writes.count / 2], decimals: 1, unit: "ms"),
             Metric(key: "registry_mutation_durable_us", value: mutation.percentileMicroseconds(50), decimals: 1, unit: "us",
                    target: .atMost(3 * floorUs)),
