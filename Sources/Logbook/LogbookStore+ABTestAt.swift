@@ -11,21 +11,19 @@ extension LogbookStore {
     /// else in it is current: callers may read from it only what never changes once written (a model's name).
     /// A pruned store takes the general path (the test's first events may be gone from the log).
     package func state(at moment: Moment, forABTest name: String) throws(LogbookError) -> LogbookState {
-        let n = try sequence(at: moment)
-        try requireRetained(moment)
-        if n >= state.lastSequence { return state }
-        guard retainedFrom == 1 else { return try state(at: moment) }
-        var s = state
-        s.abTestByName[name] = nil
-        // As replay does: the name is the newest test of that name created by then.
-        for t in state.abTests.reversed() where t.name == name {
-            if let then = try fold(t, through: n) {
-                s.abTests[t.ordinal - 1] = then
-                s.abTestByName[name] = t.ordinal
-                break
+        try state(at: moment) { n throws(LogbookError) in
+            var s = state
+            s.abTestByName[name] = nil
+            // As replay does: the name is the newest test of that name created by then.
+            for t in state.abTests.reversed() where t.name == name {
+                if let then = try fold(t, through: n) {
+                    s.abTests[t.ordinal - 1] = then
+                    s.abTestByName[name] = t.ordinal
+                    break
+                }
             }
+            return s
         }
-        return s
     }
 
     /// Test `t` as its events up to sequence `n` leave it; nil if it was created after `n`.

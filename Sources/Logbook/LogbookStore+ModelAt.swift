@@ -11,24 +11,22 @@ extension LogbookStore {
     /// current: callers may read from it only what never changes once written (a version's run id).
     /// A pruned store takes the general path (the model's first events may be gone from the log).
     package func state(at moment: Moment, forModel name: String) throws(LogbookError) -> LogbookState {
-        let n = try sequence(at: moment)
-        try requireRetained(moment)
-        if n >= state.lastSequence { return state }
-        guard retainedFrom == 1 else { return try state(at: moment) }
-        var s = state
-        s.modelByName[name] = nil
-        // As replay does: the name is the newest model of that name created by then. Only models of that name
-        // are decoded.
-        let registry = state.registry.value
-        for i in (0..<registry.count).reversed() where registry.name(i) == name {
-            let m = registry[i]
-            if let then = try fold(m, through: n) {
-                s.registry.value[i] = then
-                s.modelByName[name] = m.ordinal
-                break
+        try state(at: moment) { n throws(LogbookError) in
+            var s = state
+            s.modelByName[name] = nil
+            // As replay does: the name is the newest model of that name created by then. Only models of that name
+            // are decoded.
+            let registry = state.registry.value
+            for i in (0..<registry.count).reversed() where registry.name(i) == name {
+                let m = registry[i]
+                if let then = try fold(m, through: n) {
+                    s.registry.value[i] = then
+                    s.modelByName[name] = m.ordinal
+                    break
+                }
             }
+            return s
         }
-        return s
     }
 
     /// Model `m` as its events up to sequence `n` leave it; nil if it was created after `n`.

@@ -119,6 +119,17 @@ public final class LogbookStore {
         return try Self.loadState(reader: reader, snapshots: snapshots, upTo: sequence).0.state
     }
 
+    /// The state for reading one item (a model, an A/B test) as of a past moment by folding that item's own events:
+    /// `fold(n)` makes it from the current state and sequence number `n`. The current state when the moment is now
+    /// or later; the general ``state(at:)`` on a pruned log (the item's first events may be gone).
+    func state(at moment: Moment, folding fold: (UInt64) throws(LogbookError) -> LogbookState) throws(LogbookError) -> LogbookState {
+        let n = try sequence(at: moment)
+        try requireRetained(moment)
+        if n >= state.lastSequence { return state }
+        guard retainedFrom == 1 else { return try state(at: moment) }
+        return try fold(n)
+    }
+
     /// Refuses a moment older than what a prune kept: the state then is gone with its records.
     func requireRetained(_ moment: Moment) throws(LogbookError) {
         let first = retainedFrom
