@@ -34,9 +34,7 @@ extension LogbookStore {
                    minimumSample: 0, alpha: 0, salt: "", sequential: false, createdTime: 0)
         })
         scratch.byName = [:]
-        for position in t.events {
-            let e = try event(at: position)
-            guard e.sequence <= n else { break }
+        try forEachEvent(at: t.events, through: n) { position, e in
             scratch.apply(e.event, timestamp: e.timestamp, actor: e.actor, position: position)
         }
         return scratch.tests.count == t.ordinal ? scratch.tests[t.ordinal - 1] : nil

@@ -35,8 +35,7 @@ extension LogbookStore {
         scratch.models = (1..<m.ordinal).map {
             Model(ordinal: $0, name: "", description: nil, owner: nil, purpose: nil, riskTier: .unspecified, createdTime: 0)
         }
-        for (position, e) in zip(m.events, try events(at: m.events)) {
-            guard e.sequence <= n else { break }
+        try forEachEvent(at: m.events, through: n) { position, e in
             scratch.apply(e.event, timestamp: e.timestamp, actor: e.actor, position: position)
         }
         return scratch.models.count == m.ordinal ? scratch.models[m.ordinal - 1] : nil

@@ -130,6 +130,17 @@ public final class LogbookStore {
         return try fold(n)
     }
 
+    /// Calls `body` with each event at `positions` (in log order) up to sequence `n`, reading one record at a time
+    /// and none after the first past `n`: what a fold of one item's events up to a moment reads.
+    func forEachEvent(at positions: [LogPosition], through n: UInt64,
+                      _ body: (LogPosition, EventEnvelope) -> Void) throws(LogbookError) {
+        for position in positions {
+            let e = try event(at: position)
+            guard e.sequence <= n else { return }
+            body(position, e)
+        }
+    }
+
     /// Refuses a moment older than what a prune kept: the state then is gone with its records.
     func requireRetained(_ moment: Moment) throws(LogbookError) {
         let first = retainedFrom

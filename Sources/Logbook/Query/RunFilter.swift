@@ -134,12 +134,7 @@ public struct RunFilter: Sendable {
     }
 
     /// Each condition's metric key id (-1: no run has that metric; nil: not a metric condition).
-    func metricIDs(in state: LogbookState) -> [Int32?] {
-        conditions.map { c in
-            guard case .metric(let key) = c.field else { return nil }
-            return state.metricKeys.id(of: key) ?? -1
-        }
-    }
+    func metricIDs(in state: LogbookState) -> [Int32?] { conditions.map { $0.field.metricID(in: state) } }
 
     /// `metricIDs`: from ``metricIDs(in:)``, or nil to look each key up here.
     func matches(_ run: some RunFields, in state: LogbookState, metricIDs: [Int32?]?) -> Bool {
@@ -238,6 +233,12 @@ enum RunField: Sendable, Equatable {
     enum Value {
         case number(Double)
         case string(String)
+    }
+
+    /// The metric key's id when this is a metric field (-1: no run has that metric), nil for any other field.
+    func metricID(in state: LogbookState) -> Int32? {
+        guard case .metric(let key) = self else { return nil }
+        return state.metricKeys.id(of: key) ?? -1
     }
 
     /// The field's value for `run`, or nil when it has none.

@@ -12,10 +12,7 @@ extension LogbookState {
         }
         let filterIDs = filter?.metricIDs(in: self)
         let keys = order?.keys ?? []
-        let keyIDs = keys.map { key -> Int32? in
-            guard case .metric(let name) = key.field else { return nil }
-            return metricKeys.id(of: name) ?? -1
-        }
+        let keyIDs = keys.map { $0.field.metricID(in: self) }
         var keyed = RunOrder.Keyed(keys: keys.count)
         func consider(_ i: Int, _ run: some RunFields) {
             if !includeDeleted && run.isDeleted { return }
