@@ -346,22 +346,12 @@ public final class LogbookStore {
                 state.noteEnvelope(sequence: record.sequence, timestamp: record.timestamp, actor: actor,
                                    position: record.position)
                 // Each series is folded to its latest point first, then applied once: one state update per series.
-                var lastKey: Int32 = -1
-                var lastKeyBase: UnsafeRawPointer?
-                var best: MetricPoint?
-                var bestRun = 0
-                let run = try EventCodec.forEachMetricPoint(payload: record.payload) { r, key, point in
-                    if key.baseAddress != lastKeyBase {
-                        if let b = best { state.applyMetricPoint(run: bestRun, key: lastKey, point: b) }
-                        lastKey = state.metricKeys.intern(String(decoding: key, as: UTF8.self))
-                        lastKeyBase = key.baseAddress
-                        best = point
-                        bestRun = r
-                    } else if LatestMetric.isLater(point, than: best!) {
-                        best = point
-                    }
+                let view = try MetricsPayloadView(payload: record.payload)
+                let run = view.run
+                try view.forEachSeriesLatest { key, latest in
+                    let id = state.metricKeys.intern(String(decoding: key, as: UTF8.self))
+                    state.applyMetricPoint(run: run, key: id, point: latest)
                 }
-                if let b = best { state.applyMetricPoint(run: bestRun, key: lastKey, point: b) }
                 state.noteMetricEvent(run: run, position: record.position)
             } else {
                 let (actor, _, event) = try EventCodec.decode(tag: record.type, payload: record.payload)

@@ -24,6 +24,15 @@ public struct MetricPoint: Equatable, Sendable {
     public static func == (a: MetricPoint, b: MetricPoint) -> Bool {
         a.step == b.step && a.time == b.time && a.value.bitPattern == b.value.bitPattern
     }
+
+    /// The latest-point order of a series: greater step, then greater time, then greater value (NaN lowest). An
+    /// equal point is not later, so a fold keeps the earliest of equals.
+    @inline(__always)
+    public func isLater(than q: MetricPoint) -> Bool {
+        if step != q.step { return step > q.step }
+        if time != q.time { return time > q.time }
+        return value > q.value || (q.value.isNaN && !value.isNaN)
+    }
 }
 
 /// The points of one metric key logged in one event.

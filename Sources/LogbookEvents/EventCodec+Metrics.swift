@@ -57,6 +57,56 @@ public struct MetricsPayloadView {
         }
         try r.finish()
     }
+
+    /// Calls `body` once per series, in order, with its key's UTF-8 bytes and its latest point
+    /// (``MetricPoint/isLater(than:)``; the earliest of equals): the replay path, which keeps only the latest point
+    /// of each series. Checks the bytes exactly as ``forEachPoint(_:)`` does; on damaged bytes `body` has been called
+    /// for the series before the damaged one when the error is thrown.
+    public func forEachSeriesLatest(_ body: (_ key: UnsafeRawBufferPointer, _ latest: MetricPoint) throws -> Void) throws {
+        var r = BinaryReader(payload)
+        r.skip(to: seriesOffset)
+        for _ in 0..<seriesCount {
+            let key = try r.stringBytes()
+            let n = try r.count(minimumElementSize: MetricsLayout.minimumPointSize)
+            var step: Int64 = 0
+            var time: Int64 = 0
+            var latest: MetricPoint?
+            var i = 0
+            while i < n {
+                let p: MetricPoint
+                // The common point (one-byte step and time deltas) read in place; any other through the reader,
+                // which checks it (and throws for damaged bytes) as forEachPoint does.
+                if let fast = Self.shortPoint(payload, at: r.offset, step: step, time: time) {
+                    p = fast
+                    r.skip(to: r.offset &+ 10)
+                } else {
+                    let s = step &+ (try r.zigzag())
+                    let t = time &+ (try r.zigzag())
+                    p = MetricPoint(step: s, value: try r.double(), time: t)
+                }
+                step = p.step
+                time = p.time
+                if latest.map({ p.isLater(than: $0) }) ?? true { latest = p }
+                i &+= 1
+            }
+            if let latest { try body(key, latest) }
+        }
+        try r.finish()
+    }
+
+    /// The point at `offset` when its step and time deltas take one byte each (a one-byte varint is always in its
+    /// shortest form) and its 8 value bytes are there; nil otherwise.
+    @inline(__always)
+    private static func shortPoint(_ payload: UnsafeRawBufferPointer, at offset: Int, step: Int64, time: Int64) -> MetricPoint? {
+        guard payload.count &- offset >= 10 else { return nil }
+        let s = payload[offset], t = payload[offset &+ 1]
+        guard s | t < 0x80 else { return nil }
+        let bits = UInt64(littleEndian: payload.loadUnaligned(fromByteOffset: offset &+ 2, as: UInt64.self))
+        return MetricPoint(step: step &+ zigzag(s), value: Double(bitPattern: bits), time: time &+ zigzag(t))
+    }
+
+    @inline(__always)
+    private static func zigzag(_ b: UInt8) -> Int64 { Int64(b >> 1) ^ (0 &- Int64(b & 1)) }
 }
 
 extension EventCodec {

@@ -90,6 +90,76 @@ struct MetricsStreamingTests {
         }
     }
 
+    @Test("forEachSeriesLatest yields each series' latest point (greater step, then time, then value, NaN lowest; the earliest of equals), as a fold of decode's points does, and on damaged bytes throws what decode throws")
+    func latestPerSeries() throws {
+        var random = RandomEvents(seed: 0x1A7)
+        var g = SeededGenerator(seed: 0x1A7)
+        var series = 0
+        for n in 0..<2000 {
+            let event = n % 2 == 0 ? random.metricsLogged() : Self.smallDeltas(&g)
+            let payload = Entry(random.string(), nil, event).payload
+            var damaged = payload
+            damaged[Int(g.next() % UInt64(payload.count))] = UInt8(truncatingIfNeeded: g.next())
+            for bytes in [payload, damaged, Array(payload.prefix(Int(g.next() % UInt64(payload.count))))] {
+                let latest = Self.latest(bytes), expected = Self.foldedLatest(bytes)
+                switch (latest, expected) {
+                case (.success(let a), .success(let b)):
+                    series += a.count
+                    guard a.count == b.count, zip(a, b).allSatisfy({ $0.key == $1.key && $0.point == $1.point }) else {
+                        Issue.record("latest points differ for \(hex(bytes)): \(a) vs \(b)")
+                        return
+                    }
+                case (.failure(let a), .failure(let b)):
+                    #expect(a == b)
+                default:
+                    Issue.record("latest and decode disagree on \(hex(bytes)): \(latest) vs \(expected)")
+                    return
+                }
+            }
+        }
+        #expect(series > 3000)
+    }
+
+    /// Series whose steps and times mostly move by a few units (the one-byte deltas replay reads in place), with
+    /// ties, NaN values and a key repeated in one event.
+    static func smallDeltas(_ g: inout SeededGenerator) -> Event {
+        .metricsLogged(run: 1 + Int(g.next() % 100), series: (0..<(1 + g.next() % 4)).map { k in
+            var step = Int64(g.next() % 100) - 50
+            var time: Int64 = 1_767_225_600_000
+            let points = (0..<(g.next() % 300)).map { _ in
+                step += Int64(g.next() % 5) - 2
+                time += Int64(g.next() % 3 == 0 ? g.next() % 200 : g.next() % 40)
+                return MetricPoint(step: step, value: g.next() % 10 == 0 ? .nan : Double(g.next() % 4), time: time)
+            }
+            return MetricSeries(key: "k\(k % 2)", points: points)
+        })
+    }
+
+    static func latest(_ payload: [UInt8]) -> Result<[(key: String, point: MetricPoint)], CodecError> {
+        var out: [(key: String, point: MetricPoint)] = []
+        do {
+            try payload.withUnsafeBytes { b in
+                try MetricsPayloadView(payload: b).forEachSeriesLatest { key, p in out.append((String(decoding: key, as: UTF8.self), p)) }
+            }
+            return .success(out)
+        } catch let e as CodecError { return .failure(e) } catch { fatalError("unexpected error \(error)") }
+    }
+
+    /// Decode's series, each folded to its latest point by the order written out again here.
+    static func foldedLatest(_ payload: [UInt8]) -> Result<[(key: String, point: MetricPoint)], CodecError> {
+        func later(_ p: MetricPoint, _ q: MetricPoint) -> Bool {
+            if (p.step, p.time) != (q.step, q.time) { return (p.step, p.time) > (q.step, q.time) }
+            if p.value.isNaN { return false }
+            return q.value.isNaN || p.value > q.value
+        }
+        return decodeResult(tag: 7, payload).map { entry in
+            guard case .metricsLogged(_, let series) = entry.event else { fatalError("not metrics") }
+            return series.compactMap { s in
+                s.points.reduce(nil as MetricPoint?) { l, p in l.map { later(p, $0) ? p : $0 } ?? p }.map { (s.key, $0) }
+            }
+        }
+    }
+
     @Test("another version throws .unsupportedVersion; body's own error comes through and stops the walk")
     func versionsAndBodyErrors() throws {
         var payload = GoldenSamples.all[6].payload

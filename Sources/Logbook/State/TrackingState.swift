@@ -34,14 +34,10 @@ public struct LatestMetric: Equatable, Sendable {
         Self.isLater(p, than: MetricPoint(step: step, value: value, time: time))
     }
 
-    /// The latest-point order: greater step, then greater time, then greater value (NaN lowest); an equal point does
-    /// not replace the one held, so folding a series with it keeps the earliest of equals, as applying each would.
+    /// The latest-point order (``MetricPoint/isLater(than:)``); an equal point does not replace the one held, so
+    /// folding a series with it keeps the earliest of equals, as applying each would.
     @inline(__always)
-    static func isLater(_ p: MetricPoint, than q: MetricPoint) -> Bool {
-        if p.step != q.step { return p.step > q.step }
-        if p.time != q.time { return p.time > q.time }
-        return p.value > q.value || (q.value.isNaN && !p.value.isNaN)
-    }
+    static func isLater(_ p: MetricPoint, than q: MetricPoint) -> Bool { p.isLater(than: q) }
 
     public static func == (a: LatestMetric, b: LatestMetric) -> Bool {
         a.key == b.key && a.step == b.step && a.time == b.time && a.value.bitPattern == b.value.bitPattern
