@@ -1,26 +1,50 @@
-/// Which old snapshots a writer removes, so that snapshots do not outgrow the log: every snapshot of a growing state
-/// is kept for a while, then fewer as they age.
+/// Which old snapshots a writer removes, so that snapshots do not outgrow the log while a read "as of" any moment,
+/// however old, still replays a bounded stretch of log.
 ///
-/// The newest `keepRecent` are kept. Of the older ones, one is kept per half-octave of distance (in events) from the
-/// newest: distances in [√2^k, √2^(k+1)) share bucket k, and the oldest of each bucket stays. So a store keeps about
-/// 2·log2(events / spacing) snapshots, the oldest always among them, and an "as of" read of a moment D events back
-/// replays at most about D events. Protected snapshots (the checkpoint of a pruned log) are never removed.
+/// The newest `keepRecent` stay, and the oldest. Between them, walking from the oldest, a snapshot is removed when
+/// the next one still lies within the bound of the last snapshot kept: at most `gapEvents` events after it, and at
+/// most `max(gapBytes, 2 × its size)` bytes of log after it. So an "as of" read replays at most about that much
+/// (more only where snapshots were written further apart), and the snapshots kept take about one file per bound of
+/// log: their bytes stay below about the log's own, because a kept snapshot of S bytes is followed by 2·S of log
+/// before the next. Protected snapshots (the checkpoint of a pruned log) are never removed.
 enum SnapshotThinning {
-    static func removable(_ sequences: [UInt64], keepRecent: Int, protected: Set<UInt64>) -> [UInt64] {
-        let sorted = sequences.sorted()
-        guard keepRecent >= 1, sorted.count > keepRecent, let newest = sorted.last else { return [] }
-        var buckets = Set<Int>()
+    /// A snapshot as thinning sees it.
+    struct Entry: Equatable {
+        /// The sequence number it covers.
+        var sequence: UInt64
+        /// Where its batch ends, in bytes of log from the start of the oldest segment present; nil when unknown (an
+        /// older snapshot that does not record it, a damaged header, a segment gone), which bounds by events only.
+        var logOffset: UInt64?
+        /// Its file's size.
+        var bytes: UInt64
+    }
+
+    /// How far apart kept snapshots may be.
+    struct Bounds: Equatable {
+        var gapBytes: UInt64
+        var gapEvents: UInt64
+    }
+
+    static func removable(_ entries: [Entry], keepRecent: Int, bounds: Bounds, protected: Set<UInt64>) -> [UInt64] {
+        let sorted = entries.sorted { $0.sequence < $1.sequence }
+        guard keepRecent >= 1, sorted.count > keepRecent + 1 else { return [] }
+        var kept = sorted[0]
         var remove: [UInt64] = []
-        for s in sorted.dropLast(keepRecent) where !protected.contains(s) {
-            // Oldest first: the first snapshot seen in a bucket is the one kept.
-            if !buckets.insert(halfOctave(newest - s)).inserted { remove.append(s) }
+        for i in 1..<(sorted.count - keepRecent) {
+            let s = sorted[i]
+            if protected.contains(s.sequence) || !within(sorted[i + 1], of: kept, bounds) {
+                kept = s
+            } else {
+                remove.append(s.sequence)
+            }
         }
         return remove
     }
 
-    /// k such that √2^k ≤ d < √2^(k+1), for d ≥ 1.
-    static func halfOctave(_ d: UInt64) -> Int {
-        let octave = 63 - max(d, 1).leadingZeroBitCount
-        return 2 * octave + (Double(d) >= Double(UInt64(1) << octave) * 2.0.squareRoot() ? 1 : 0)
+    /// Whether `next` lies within the bound of `kept`, so that what lies between can go.
+    static func within(_ next: Entry, of kept: Entry, _ bounds: Bounds) -> Bool {
+        guard next.sequence - kept.sequence <= bounds.gapEvents else { return false }
+        guard let a = kept.logOffset, let b = next.logOffset else { return true }
+        return b >= a && b - a <= max(bounds.gapBytes, 2 * kept.bytes)
     }
 }

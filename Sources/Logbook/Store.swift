@@ -496,9 +496,30 @@ public final class LogbookStore {
         var protected = Set<UInt64>()
         if let p = state.pruned { protected.insert(p.throughSequence) }
         if reader.retainedFrom > 1 { protected.insert(reader.retainedFrom - 1) }
-        let remove = SnapshotThinning.removable(try snapshots.sequences(), keepRecent: options.snapshotsKeptRecent,
-                                                protected: protected)
+        let bounds = SnapshotThinning.Bounds(gapBytes: UInt64(options.snapshotMaxGapBytes),
+                                             gapEvents: options.snapshotMaxGapEvents)
+        let remove = SnapshotThinning.removable(try thinningEntries(), keepRecent: options.snapshotsKeptRecent,
+                                                bounds: bounds, protected: protected)
         try snapshots.remove(remove)
+    }
+
+    /// The snapshots present, each with where its batch ends in bytes of log (the sizes of the segments before its
+    /// segment, plus its offset there) and its size. A header that cannot be read leaves both unknown.
+    func thinningEntries() throws(StorageError) -> [SnapshotThinning.Entry] {
+        var segmentStart: [UInt64: UInt64] = [:]
+        var total: UInt64 = 0
+        for segment in reader.segmentFiles {
+            segmentStart[segment.base] = total
+            total += UInt64(options.io.sizeOfFile(segment.path) ?? 0)
+        }
+        return try snapshots.sequences().map { sequence in
+            guard let mapped = try? snapshots.readMapped(sequence: sequence, checkingPayload: false) else {
+                return SnapshotThinning.Entry(sequence: sequence, logOffset: nil, bytes: 0)
+            }
+            let end = mapped.header.batchEnd
+            let offset = end.flatMap { e in segmentStart[e.segment].map { $0 + e.offset } }
+            return SnapshotThinning.Entry(sequence: sequence, logOffset: offset, bytes: UInt64(mapped.region.bytes.count))
+        }
     }
 
     /// The digest as of a moment: the chain hash after the newest whole batch at or before it (a digest is always

@@ -10,11 +10,17 @@ public struct StoreOptions: Sendable {
     /// size if that is more (default 4 MiB): metric batches carry many points per event, so bytes bound the replay of
     /// an "as of" read; spacing by the state's size keeps snapshot writing proportional to the log.
     public var snapshotIntervalBytes = 4 << 20
-    /// After writing a snapshot, keep this many of the newest (default 4) and thin the older ones to one per
-    /// half-octave of age (``SnapshotThinning``): an "as of" read of a moment D events back then replays at most
-    /// about D events, and snapshots take about 2·log2(events / spacing) files rather than one per spacing.
-    /// 0 keeps every snapshot.
-    public var snapshotsKeptRecent = 4
+    /// After writing a snapshot, keep this many of the newest (default 2: the newest and one to fall back on) and
+    /// the oldest, and thin the ones between to those an "as of" read needs (``SnapshotThinning``): each kept one
+    /// is followed by at most ``snapshotMaxGapBytes`` of log (or twice its own size, if more) and
+    /// ``snapshotMaxGapEvents`` events before the next. 0 keeps every snapshot.
+    public var snapshotsKeptRecent = 2
+    /// The most log (bytes) an "as of" read replays after the nearest snapshot kept, where snapshots were written
+    /// that close together (default 16 MiB): thinning keeps one at least this often, or every twice a snapshot's
+    /// size if that is more, so that snapshots take at most about the log's own size.
+    public var snapshotMaxGapBytes = 16 << 20
+    /// The most events an "as of" read replays after the nearest snapshot kept (default 200,000), likewise.
+    public var snapshotMaxGapEvents: UInt64 = 200_000
     /// On close, write a snapshot when at least this many events were appended since the last (default 1,000).
     public var snapshotOnCloseAfter: UInt64 = 1_000
     /// ... or at least this many bytes of log (default 1 MiB): a few large batches replay as slowly as many events.

@@ -217,7 +217,7 @@ struct ReferenceBenchmarks {
         FileIO.writeBackEverything()
         _ = try child(logbook, ["--store", root, "run", "best", "--experiment", "exp-0", "--metric", "m0", "--json"], env)
         _ = try child(logbook, ["--store", root, "model", "show", "model-0", "--at", Timestamp.iso(endTime)], env)
-        var cold: [Double] = [], rss: [Int] = [], at: [Double] = [], abAt: [Double] = []
+        var cold: [Double] = [], rss: [Int] = [], at: [Double] = [], abAt: [Double] = [], stateAt: [Double] = []
         for i in 0..<Self.processSamples {
             let r = try child(logbook, ["--store", root, "run", "best", "--experiment", "exp-\(i % experiments)", "--metric", "m0", "--json"], env)
             cold.append(r.seconds * 1000)
@@ -226,13 +226,16 @@ struct ReferenceBenchmarks {
             let t = registryStart + 1000 + Int64(g.unit() * Double(endTime - registryStart - 1000))
             let a = try child(logbook, ["--store", root, "model", "show", "model-0", "--at", Timestamp.iso(t)], env)
             at.append(a.seconds * 1000)
+            // A read of the whole past state (the nearest snapshot and the log after it) at a random moment.
+            let st = Self.start + Int64(g.unit() * Double(endTime - Self.start))
+            stateAt.append(try child(logbook, ["--store", root, "experiment", "list", "--at", Timestamp.iso(st), "--json"], env).seconds * 1000)
             // A random test, at a random moment between its creation and the end of the A/B phase.
             guard !testCreated.isEmpty else { continue }
             let k = min(Int(g.unit() * Double(testCreated.count)), testCreated.count - 1)
             let abT = testCreated[k] + Int64(g.unit() * Double(abEnd - testCreated[k]))
             abAt.append(try child(logbook, ["--store", root, "ab", "status", "ab-\(k)", "--at", Timestamp.iso(abT), "--json"], env).seconds * 1000)
         }
-        cold.sort(); at.sort(); abAt.sort()
+        cold.sort(); at.sort(); abAt.sort(); stateAt.sort()
         // A durable write as a process (open, lock, recover, append, fdatasync, close): `experiment create`.
         var writes: [Double] = []
         for i in 0..<Self.processSamples {
@@ -253,6 +256,8 @@ struct ReferenceBenchmarks {
         let snapshots = SnapshotStore(at: root)
         let newest = try snapshots.sequences().last ?? 0
         let snapshotBytes = directory.bytes(under: snapshots.path(for: newest))
+        let snapshotFiles = try snapshots.sequences()
+        let snapshotsKeptBytes = snapshotFiles.reduce(0) { $0 + directory.bytes(under: snapshots.path(for: $1)) }
         let storeBytes = directory.bytes(under: root + "/log") + directory.bytes(under: root + "/archive")
         let floorUs = floor.percentileMicroseconds(50)
         return [
@@ -274,6 +279,8 @@ struct ReferenceBenchmarks {
             Metric(key: "filter_matches", value: Double(matched), decimals: 0, unit: "runs"),
             Metric(key: "metric_history_ms", value: historyMs, decimals: 3, unit: "ms", target: .atMost(5)),
             Metric(key: "at_query_cold_ms", value: at[at.count / 2], decimals: 1, unit: "ms", target: .atMost(60)),
+            Metric(key: "state_at_cold_ms", value: stateAt[stateAt.count / 2], decimals: 1, unit: "ms"),
+            Metric(key: "state_at_cold_max_ms", value: stateAt.last!, decimals: 1, unit: "ms"),
             Metric(key: "ab_status_at_cold_ms", value: abAt.isEmpty ? 0 : abAt[abAt.count / 2], decimals: 1, unit: "ms"),
             Metric(key: "cli_write_ms", value: writes[writes.count / 2], decimals: 1, unit: "ms"),
             Metric(key: "registry_mutation_durable_us", value: mutation.percentileMicroseconds(50), decimals: 1, unit: "us",
@@ -282,6 +289,8 @@ struct ReferenceBenchmarks {
             Metric(key: "alias_resolve_us", value: resolveUs, decimals: 3, unit: "us", target: .atMost(5)),
             Metric(key: "cold_query_rss_mb", value: Double(rss.max() ?? 0) / 1024, decimals: 1, unit: "MiB", target: .atMost(250)),
             Metric(key: "snapshot_bytes", value: Double(snapshotBytes), decimals: 0, unit: "bytes"),
+            Metric(key: "snapshots_kept", value: Double(snapshotFiles.count), decimals: 0, unit: "files"),
+            Metric(key: "snapshots_kept_bytes", value: Double(snapshotsKeptBytes), decimals: 0, unit: "bytes"),
             Metric(key: "sequential_write_mb_per_s", value: limits.writeMBps, decimals: 0, unit: "MB/s"),
             Metric(key: "memory_copy_gb_per_s", value: limits.copyGBps, decimals: 1, unit: "GB/s"),
         ]

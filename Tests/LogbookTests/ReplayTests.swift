@@ -86,11 +86,14 @@ func randomHistory(_ t: TestStore, seed: UInt64, steps: Int, snapshotEvery: Int?
 struct ReplayTests {
     @Test("snapshot + tail equals a full replay, byte for byte when both states are encoded", arguments: [1, 2, 3, 4] as [UInt64])
     func snapshotPlusTail(seed: UInt64) throws {
-        let t = try TestStore()
+        // Every snapshot kept, so that check compares each with the replay.
+        var options = StoreOptions()
+        options.snapshotsKeptRecent = 0
+        let t = try TestStore(options: options)
         randomHistory(t, seed: seed, steps: 400, snapshotEvery: 37)
         let live = t.store.state
         #expect(live.lastSequence > 100)
-        try t.reopen()
+        try t.reopen(options: options)
         let reopened = t.store.state
         let replayed = try fullReplay(t)
         #expect(replayed.abTests.contains { $0.units.reduce(0, +) > 0 } && !replayed.monitors.isEmpty)

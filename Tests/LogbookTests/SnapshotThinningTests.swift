@@ -4,45 +4,96 @@ import Testing
 
 @Suite("Old snapshots are thinned")
 struct SnapshotThinningTests {
-    @Test("half-octave buckets: √2^k ≤ d < √2^(k+1)")
-    func buckets() {
-        #expect(SnapshotThinning.halfOctave(1) == 0)
-        #expect(SnapshotThinning.halfOctave(2) == 2 && SnapshotThinning.halfOctave(3) == 3)
-        #expect(SnapshotThinning.halfOctave(4) == 4 && SnapshotThinning.halfOctave(5) == 4 && SnapshotThinning.halfOctave(6) == 5)
-        #expect(SnapshotThinning.halfOctave(1 << 40) == 80 && SnapshotThinning.halfOctave(.max) == 127)
+    typealias Entry = SnapshotThinning.Entry
+
+    /// Writes `count` snapshots `spacing` bytes and 10 events apart, of `size(n)` bytes, thinning after each as a
+    /// writer does; returns what is kept.
+    static func written(_ count: Int, spacing: UInt64, bounds: SnapshotThinning.Bounds, keepRecent: Int,
+                        protected: Set<UInt64> = [], size: (Int) -> UInt64) -> [Entry] {
+        var kept: [Entry] = []
+        for n in 1...count {
+            kept.append(Entry(sequence: UInt64(n) * 10, logOffset: UInt64(n) * spacing, bytes: size(n)))
+            let remove = Set(SnapshotThinning.removable(kept, keepRecent: keepRecent, bounds: bounds, protected: protected))
+            kept.removeAll { remove.contains($0.sequence) }
+            #expect(kept.suffix(keepRecent).map(\.sequence) == (max(1, n - keepRecent + 1)...n).map { UInt64($0) * 10 })
+        }
+        return kept
     }
 
-    @Test("thinned as they are written: the newest and the oldest stay, few files, and any moment D back has one at most about D before it")
+    @Test("thinned as written: the newest, the oldest and protected ones stay; after each kept one the next comes within the bound; the kept files take about one per bound of log")
     func thinnedAsWritten() {
-        let spacing: UInt64 = 10
-        var kept: [UInt64] = []
-        for n in 1...3000 {
-            let s = UInt64(n) * spacing
-            kept.append(s)
-            let remove = Set(SnapshotThinning.removable(kept, keepRecent: 4, protected: [777 * spacing]))
-            kept.removeAll { remove.contains($0) }
-            #expect(kept.suffix(4) == Array((max(1, n - 3)...n).map { UInt64($0) * spacing }))
+        let spacing: UInt64 = 4 << 20
+        let bounds = SnapshotThinning.Bounds(gapBytes: 16 << 20, gapEvents: .max)
+        // 3,000 snapshots 4 MiB apart (12 GiB of log) of 1 MiB each: one kept per 16 MiB of log.
+        let kept = Self.written(3000, spacing: spacing, bounds: bounds, keepRecent: 2, protected: [7770]) { _ in 1 << 20 }
+        #expect(kept.first?.sequence == 10 && kept.contains { $0.sequence == 7770 })
+        for (a, b) in zip(kept, kept.dropFirst()) {
+            #expect(b.logOffset! - a.logOffset! <= 16 << 20, "\(a.sequence) -> \(b.sequence)")
         }
-        #expect(kept.first == spacing && kept.contains(777 * spacing))
-        // 3,000 snapshots become about 2·log2(3,000) + 4 + 1 protected.
-        #expect(kept.count <= 30, "\(kept.count) kept")
-        let newest = kept.last!
-        for t in stride(from: spacing, through: newest, by: 7) {
-            let before = kept.last { $0 <= t }!
-            #expect(t - before <= max(newest - t, 3 * spacing), "moment \(t): nearest snapshot \(before)")
-        }
-        #expect(SnapshotThinning.removable(kept, keepRecent: 0, protected: []).isEmpty)
+        let logBytes = 3000 * spacing
+        #expect(kept.count <= Int(logBytes / (12 << 20)), "\(kept.count) kept")
+        #expect(kept.count >= Int(logBytes / (16 << 20)), "\(kept.count) kept")
     }
 
-    @Test("a writer thins its snapshots; reads as of any moment still equal the replay")
+    @Test("a snapshot larger than half the bound is followed by twice its size of log: the kept bytes stay below the log's")
+    func largeStates() {
+        let spacing: UInt64 = 4 << 20
+        let bounds = SnapshotThinning.Bounds(gapBytes: 16 << 20, gapEvents: .max)
+        // States that grow to 40 MiB, written a quarter of their size apart (at least 4 MiB), as a writer does.
+        var offset: UInt64 = 0
+        var kept: [Entry] = []
+        for n in 1...400 {
+            let size = UInt64(n) * (100 << 10)
+            offset += max(spacing, size / 4)
+            kept.append(Entry(sequence: UInt64(n), logOffset: offset, bytes: size))
+            let remove = Set(SnapshotThinning.removable(kept, keepRecent: 2, bounds: bounds, protected: []))
+            kept.removeAll { remove.contains($0.sequence) }
+        }
+        for (a, b) in zip(kept, kept.dropFirst()) {
+            #expect(b.logOffset! - a.logOffset! <= max(16 << 20, 2 * a.bytes), "\(a.sequence) -> \(b.sequence)")
+        }
+        let keptBytes = kept.dropLast(2).reduce(0) { $0 + $1.bytes }
+        #expect(keptBytes <= offset, "\(keptBytes) bytes of snapshots for \(offset) of log")
+        #expect(kept.count < 100, "\(kept.count) kept of 400")
+    }
+
+    @Test("the event bound holds where offsets are unknown; snapshots written further apart than the bound all stay")
+    func eventsAndWideSpacing() {
+        let byEvents = SnapshotThinning.Bounds(gapBytes: .max, gapEvents: 100)
+        let entries = (1...50).map { Entry(sequence: UInt64($0) * 30, logOffset: nil, bytes: 1) }
+        let remove = Set(SnapshotThinning.removable(entries, keepRecent: 1, bounds: byEvents, protected: []))
+        let kept = entries.map(\.sequence).filter { !remove.contains($0) }
+        #expect(kept.first == 30 && kept.last == 1500 && kept.count < 25)
+        for (a, b) in zip(kept, kept.dropFirst()) { #expect(b - a <= 100, "\(a) -> \(b)") }
+        // 20 MiB apart with a 16 MiB bound: none can go.
+        let wide = (1...20).map { Entry(sequence: UInt64($0), logOffset: UInt64($0) * (20 << 20), bytes: 1) }
+        let bounds = SnapshotThinning.Bounds(gapBytes: 16 << 20, gapEvents: .max)
+        #expect(SnapshotThinning.removable(wide, keepRecent: 1, bounds: bounds, protected: []).isEmpty)
+        // An offset that goes back (a segment whose size could not be read) keeps the snapshot before it.
+        var odd = (1...5).map { Entry(sequence: UInt64($0), logOffset: UInt64($0) << 20, bytes: 1) }
+        #expect(SnapshotThinning.removable(odd, keepRecent: 1, bounds: bounds, protected: []) == [2, 3, 4])
+        odd[2].logOffset = 0
+        #expect(SnapshotThinning.removable(odd, keepRecent: 1, bounds: bounds, protected: []) == [3, 4])
+        #expect(SnapshotThinning.removable(odd, keepRecent: 0, bounds: bounds, protected: []).isEmpty)
+    }
+
+    @Test("a writer thins its snapshots to the bound; reads as of any moment still equal the replay")
     func storeThins() throws {
         var options = StoreOptions()
         options.snapshotInterval = 5
+        options.snapshotMaxGapBytes = 4 << 10
+        options.snapshotMaxGapEvents = 40
         let t = try TestStore(options: options)
         randomHistory(t, seed: 21, steps: 300)
-        let count = try t.store.snapshots.sequences().count
-        #expect(count >= 5 && count <= 20, "\(count) snapshots for \(t.store.state.lastSequence) events every 5")
-        for n in stride(from: UInt64(1), through: t.store.state.lastSequence, by: 13) {
+        let entries = try t.store.thinningEntries()
+        let last = t.store.state.lastSequence
+        #expect(entries.count >= 4 && entries.count <= Int(last / 10), "\(entries.count) snapshots for \(last) events every 5")
+        #expect(entries.allSatisfy { $0.logOffset != nil && $0.bytes > 0 })
+        for (a, b) in zip(entries, entries.dropFirst()) {
+            #expect(b.sequence - a.sequence <= 40 && b.logOffset! - a.logOffset! <= max(4 << 10, 2 * a.bytes),
+                    "\(a) -> \(b)")
+        }
+        for n in stride(from: UInt64(1), through: last, by: 13) {
             #expect(StateCodec.encode(try t.store.state(at: .sequence(n))) == StateCodec.encode(try fullReplay(t, through: n)), "at #\(n)")
         }
         options.snapshotsKeptRecent = 0
@@ -57,7 +108,9 @@ struct SnapshotThinningTests {
         let faults = FaultInjector()
         var options = StoreOptions()
         options.snapshotsKeptRecent = 1
+        options.snapshotMaxGapBytes = 1 << 20
         options.io = FileIO(faults: faults)
+        let bounds = SnapshotThinning.Bounds(gapBytes: 1 << 20, gapEvents: options.snapshotMaxGapEvents)
         let t = try TestStore(options: options)
         // A snapshot after each of 12 events, with thinning failing throughout the last one.
         for i in 0..<12 {
@@ -67,16 +120,16 @@ struct SnapshotThinningTests {
         }
         faults.clear()
         #expect(t.store.warnings.contains { $0.contains("Removing old snapshots failed") }, "\(t.store.warnings)")
-        let left = try t.store.snapshots.sequences()
-        let removable = SnapshotThinning.removable(left, keepRecent: 1, protected: [])
-        #expect(left.last == t.store.state.lastSequence && !removable.isEmpty)
+        let left = try t.store.thinningEntries()
+        let removable = SnapshotThinning.removable(left, keepRecent: 1, bounds: bounds, protected: [])
+        #expect(left.last?.sequence == t.store.state.lastSequence && !removable.isEmpty)
         // The next snapshot thins what the failed one left.
         try t.store.createExperiment(name: "later", t.ctx())
         try t.store.writeSnapshot()
         let after = try t.store.snapshots.sequences()
-        let all = left + [t.store.state.lastSequence]
-        let dropped = Set(SnapshotThinning.removable(all, keepRecent: 1, protected: []))
-        #expect(after == all.filter { !dropped.contains($0) } && after.count < all.count)
+        let all = try t.store.thinningEntries().filter { $0.sequence == t.store.state.lastSequence } + left
+        let dropped = Set(SnapshotThinning.removable(all, keepRecent: 1, bounds: bounds, protected: []))
+        #expect(after == all.map(\.sequence).sorted().filter { !dropped.contains($0) } && after.count < all.count)
         #expect(t.store.state == (try fullReplay(t)))
     }
 }
