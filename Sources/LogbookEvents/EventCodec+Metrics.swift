@@ -42,11 +42,7 @@ public struct MetricsPayloadView {
     /// same `baseAddress`, for every point of a series, so a caller can cache its key lookup per series). Throws
     /// what `body` throws, or a ``CodecError`` for damaged bytes (including bytes after the last series).
     public func forEachPoint(_ body: (_ key: UnsafeRawBufferPointer, _ point: MetricPoint) throws -> Void) throws {
-        var r = BinaryReader(payload)
-        r.skip(to: seriesOffset)
-        for _ in 0..<seriesCount {
-            let key = try r.stringBytes()
-            let n = try r.count(minimumElementSize: MetricsLayout.minimumPointSize)
+        try forEachSeries { key, n, r in
             var step: Int64 = 0
             var time: Int64 = 0
             for _ in 0..<n {
@@ -54,6 +50,19 @@ public struct MetricsPayloadView {
                 time = time &+ (try r.zigzag())
                 try body(key, MetricPoint(step: step, value: try r.double(), time: time))
             }
+        }
+    }
+
+    /// Calls `body` with each series' key bytes, its point count and the reader at its first point (which `body`
+    /// reads past the series' points), then checks that nothing follows the last series.
+    @inline(__always)
+    private func forEachSeries(_ body: (_ key: UnsafeRawBufferPointer, _ count: Int, _ r: inout BinaryReader) throws -> Void) throws {
+        var r = BinaryReader(payload)
+        r.skip(to: seriesOffset)
+        for _ in 0..<seriesCount {
+            let key = try r.stringBytes()
+            let n = try r.count(minimumElementSize: MetricsLayout.minimumPointSize)
+            try body(key, n, &r)
         }
         try r.finish()
     }
@@ -63,11 +72,7 @@ public struct MetricsPayloadView {
     /// of each series. Checks the bytes exactly as ``forEachPoint(_:)`` does; on damaged bytes `body` has been called
     /// for the series before the damaged one when the error is thrown.
     public func forEachSeriesLatest(_ body: (_ key: UnsafeRawBufferPointer, _ latest: MetricPoint) throws -> Void) throws {
-        var r = BinaryReader(payload)
-        r.skip(to: seriesOffset)
-        for _ in 0..<seriesCount {
-            let key = try r.stringBytes()
-            let n = try r.count(minimumElementSize: MetricsLayout.minimumPointSize)
+        try forEachSeries { key, n, r in
             var step: Int64 = 0
             var time: Int64 = 0
             var latest: MetricPoint?
@@ -91,7 +96,6 @@ public struct MetricsPayloadView {
             }
             if let latest { try body(key, latest) }
         }
-        try r.finish()
     }
 
     /// The point at `offset` when its step and time deltas take one byte each (a one-byte varint is always in its
