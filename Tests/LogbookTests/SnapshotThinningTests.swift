@@ -1,5 +1,6 @@
 @testable import Logbook
 import LogbookStorage
+import LogbookTestSupport
 import Testing
 
 @Suite("Old snapshots are thinned")
@@ -101,6 +102,32 @@ struct SnapshotThinningTests {
         let before = try t.store.snapshots.sequences().count
         randomHistory(t, seed: 22, steps: 100)
         #expect(try t.store.snapshots.sequences().count > before + 5)
+    }
+
+    @Test("a snapshot whose header does not check out has no known place in the log: it is bounded by events only, and thinning goes on")
+    func damagedHeader() throws {
+        var options = StoreOptions()
+        options.snapshotsKeptRecent = 0
+        let t = try TestStore(options: options)
+        for i in 0..<6 {
+            try t.store.createExperiment(name: "e\(i)", t.ctx())
+            try t.store.writeSnapshot()
+        }
+        let sequences = try t.store.snapshots.sequences()
+        let path = t.store.snapshots.path(for: sequences[2])
+        var bytes = readFile(path)
+        bytes[80] ^= 0x5A // the batch end's segment, under the header's CRC
+        writeFile(path, bytes)
+        let entries = try t.store.thinningEntries()
+        #expect(entries.map(\.sequence) == sequences)
+        #expect(entries[2].logOffset == nil && entries[2].bytes == 0)
+        #expect(entries.enumerated().allSatisfy { $0.offset == 2 || ($0.element.logOffset != nil && $0.element.bytes > 0) })
+        // A writer thinning with the defaults removes it like the others it does not need, without a warning.
+        try t.reopen()
+        try t.store.createExperiment(name: "later", t.ctx())
+        try t.store.writeSnapshot()
+        #expect(try t.store.snapshots.sequences() == [sequences[0], sequences[5], t.store.state.lastSequence])
+        #expect(!t.store.warnings.contains { $0.contains("snapshot") }, "\(t.store.warnings)")
     }
 
     @Test("a snapshot written but not thinned (an unlink fails) is a warning: the command succeeds, the files stay, the next snapshot thins them")
