@@ -338,7 +338,8 @@ public final class LogbookStore {
         }
     }
 
-    /// Applies one record: metric batches through the allocation-free path, the rest decoded.
+    /// Applies one record: metric batches through the allocation-free path, the big A/B and monitoring events of
+    /// a part not read yet checked and kept undecoded, the rest decoded.
     static func apply(_ record: Record, to state: inout LogbookState) throws {
         do {
             if record.type == EventCodec.metricsLoggedTag {
@@ -353,6 +354,12 @@ public final class LogbookStore {
                     state.applyMetricPoint(run: run, key: id, point: latest)
                 }
                 state.noteMetricEvent(run: run, position: record.position)
+            } else if state.waitsUndecoded(tag: record.type) {
+                let actor = try EventCodec.check(tag: record.type, payload: record.payload)
+                state.noteEnvelope(sequence: record.sequence, timestamp: record.timestamp, actor: actor,
+                                   position: record.position)
+                state.applyUndecoded(tag: record.type, payload: record.payload, timestamp: record.timestamp,
+                                     actor: actor, position: record.position)
             } else {
                 let (actor, _, event) = try EventCodec.decode(tag: record.type, payload: record.payload)
                 state.noteEnvelope(sequence: record.sequence, timestamp: record.timestamp, actor: actor,

@@ -133,23 +133,24 @@ extension EventCodec {
             return .abTestStopped(test: try r.int())
         case .abUnitsAssigned:
             let test = try r.int()
-            let n = try r.count(minimumElementSize: 2)
+            let n = try r.count(minimumElementSize: ElementLayout.assignment)
             var units: [String] = [], variants: [Int] = []
             units.reserveCapacity(n)
             variants.reserveCapacity(n)
             for _ in 0..<n {
-                units.append(try r.string())
-                variants.append(try r.int())
+                let (unit, variant) = try assignment(&r)
+                units.append(String(decoding: unit, as: UTF8.self))
+                variants.append(variant)
             }
             return .abUnitsAssigned(test: test, units: units, variants: variants)
         case .abOutcomesRecorded:
             let test = try r.int()
-            let n = try r.count(minimumElementSize: 10)
+            let n = try r.count(minimumElementSize: ElementLayout.outcome)
             var outcomes: [ABOutcome] = []
             outcomes.reserveCapacity(n)
             for _ in 0..<n {
-                let unit = try r.string(); let metric = try r.int()
-                outcomes.append(ABOutcome(unit: unit, metric: metric, value: try r.double()))
+                let (unit, metric, value) = try outcome(&r)
+                outcomes.append(ABOutcome(unit: String(decoding: unit, as: UTF8.self), metric: metric, value: value))
             }
             return .abOutcomesRecorded(test: test, outcomes: outcomes)
         case .abTestConcluded:
@@ -157,14 +158,14 @@ extension EventCodec {
             return .abTestConcluded(test: test, decision: decision, promotedVariant: try r.optionalInt())
         case .predictionsLogged:
             let model = try r.int(); let version = try r.int()
-            let n = try r.count(minimumElementSize: 9)
+            let n = try r.count(minimumElementSize: ElementLayout.prediction)
             var latencies: [Double] = [], predictions: [Double?] = [], actuals: [Double?] = []
             latencies.reserveCapacity(n); predictions.reserveCapacity(n); actuals.reserveCapacity(n)
             for _ in 0..<n {
-                let flags = try r.flags(allowed: 3)
-                latencies.append(try r.double())
-                predictions.append(flags & 1 != 0 ? try r.double() : nil)
-                actuals.append(flags & 2 != 0 ? try r.double() : nil)
+                let p = try prediction(&r)
+                latencies.append(p.latency)
+                predictions.append(p.prediction)
+                actuals.append(p.actual)
             }
             return .predictionsLogged(model: model, version: version, latencies: latencies, predictions: predictions, actuals: actuals)
         case .baselineSet:

@@ -3,6 +3,7 @@ import LogbookEvents
 import LogbookStorage
 import LogbookTestSupport
 import Testing
+import Foundation
 
 @Suite("A snapshot's tail: events that touch only the registry, A/B tests or monitoring wait for the first read of that part")
 struct DeferredTailTests {
@@ -43,6 +44,71 @@ struct DeferredTailTests {
         let replayed = try fullReplay(t)
         #expect(s == replayed)
         #expect(StateCodec.encode(s) == StateCodec.encode(replayed))
+    }
+
+    @Test("the tail's A/B units, outcomes and predictions wait as checked payloads, undecoded: each part holds their bytes until it is read")
+    func bigEventsWaitUndecoded() throws {
+        let t = try Self.storeWithTail()
+        let snapshot = try #require(try FileManager.default.contentsOfDirectory(atPath: t.dir.path + "/store/snapshots")
+            .compactMap { UInt64($0.prefix(20)) }.max())
+        var abBytes = 0, monitoringBytes = 0
+        try t.store.reader.forEachRecord(from: snapshot + 1) { record in
+            switch record.type {
+            case EventCodec.abUnitsAssignedTag, EventCodec.abOutcomesRecordedTag: abBytes += record.payload.count
+            case EventCodec.predictionsLoggedTag: monitoringBytes += record.payload.count
+            default: break
+            }
+            return true
+        }
+        #expect(abBytes > 1_000 && monitoringBytes > 300)
+        try t.reopen(writable: false)
+        var s = t.store.state
+        #expect(s.abPart.heldBytes == abBytes && s.monitoring.heldBytes == monitoringBytes)
+        #expect(s.registry.heldBytes == 0) // registry events wait decoded
+        #expect(s.abTest(named: "ab")?.units.reduce(0, +) == 260)
+        #expect(s.abPart.heldBytes == 0 && s.monitoring.heldBytes == monitoringBytes)
+        #expect(s.monitor(model: 1, version: 1)?.predictionEvents.count == 2)
+        #expect(s.monitoring.heldBytes == 0)
+        #expect(StateCodec.encode(s) == StateCodec.encode(try fullReplay(t)))
+        // Once a part is read, its events of the tail are decoded and applied at once.
+        try t.reopen(writable: false)
+        s = t.store.state
+        _ = s.abTest(named: "ab")
+        #expect(s.waitsUndecoded(tag: EventCodec.predictionsLoggedTag) && !s.waitsUndecoded(tag: EventCodec.abUnitsAssignedTag))
+    }
+
+    @Test("a tail's A/B or predictions payload that does not decode stops the open with an error naming it, although its part is not read")
+    func undecodablePayloadStops() throws {
+        // [version 1][actor ""][no reason], then: test 1, one unit of invalid UTF-8, variant 0 / model 1, version 1,
+        // one prediction with unknown flag bits.
+        for (tag, fields, what) in [(EventCodec.abUnitsAssignedTag, [1, 1, 1, 0x80, 0] as [UInt8], "invalid UTF-8 at byte 6"),
+                                    (EventCodec.predictionsLoggedTag, [1, 1, 1, 4] + [UInt8](repeating: 0, count: 8),
+                                     "unknown flag bits 0x4")] {
+            let t = try LazyStateTests.storeWithParts()
+            let next = t.store.state.lastSequence + 1
+            try t.store.close()
+            let log = try SegmentedLog.open(at: t.dir.path + "/store")
+            var batch = AppendBatch()
+            batch.add(type: tag, payload: [1, 0, 0] + fields)
+            try log.append(&batch)
+            try log.close()
+            let e = #expect(throws: LogbookError.self) { _ = try LogbookStore(at: t.dir.path + "/store", writable: false) }
+            #expect(e?.code == .integrity)
+            #expect(e?.message.contains("event \(next)") == true && e?.message.contains(what) == true, "\(String(describing: e))")
+        }
+    }
+
+    @Test("changes holding more than the byte limit of undecoded payloads load the part")
+    func byteLimitLoads() throws {
+        let t = try Self.storeWithTail()
+        try t.reopen(writable: false)
+        var s = t.store.state
+        let held = s.abPart.heldBytes
+        s.abPart.change({ _ in }, holding: DeferredChanges.byteLimit - held - 1)
+        #expect(!s.abPart.isDecoded && s.abPart.heldBytes == DeferredChanges.byteLimit - 1)
+        s.abPart.change({ _ in }, holding: 1)
+        #expect(s.abPart.isDecoded && s.abPart.heldBytes == 0)
+        #expect(s.abTest(named: "ab")?.units.reduce(0, +) == 260)
     }
 
     @Test("copies of a state with waiting changes stay apart: each sees its own events, and a snapshot of each equals a replay")

@@ -18,9 +18,14 @@ struct LazyPart<Value: Sendable>: Sendable {
     final class Deferred: @unchecked Sendable {
         // @unchecked: `changes` is only appended to while the object is uniquely referenced and not yet applied.
         fileprivate var changes: [Change]
+        /// The bytes the changes hold (event payloads kept undecoded), as their makers declared them.
+        fileprivate var heldBytes: Int
         private let cache = Mutex<Value?>(nil)
 
-        fileprivate init(_ changes: [Change]) { self.changes = changes }
+        fileprivate init(_ changes: [Change], heldBytes: Int) {
+            self.changes = changes
+            self.heldBytes = heldBytes
+        }
 
         fileprivate func value(from source: Source) -> Value {
             if let v = cache.withLock({ $0 }) { return v }
@@ -111,20 +116,22 @@ struct LazyPart<Value: Sendable>: Sendable {
 
     /// Makes `change` now when the part is held as a value or was read; otherwise keeps it for the first read, so
     /// that replaying a tail of events that touch this part does not decode it for a command that never reads it.
-    /// `change` must read nothing but the part (and what it captures).
-    mutating func change(_ change: @escaping Change) {
+    /// `change` must read nothing but the part (and what it captures); `holding` is how many bytes it captures
+    /// (an event's payload kept undecoded), counted against ``DeferredChanges/byteLimit``.
+    mutating func change(_ change: @escaping Change, holding bytes: Int = 0) {
         guard !isDecoded else {
             change(&value)
             return
         }
         if isKnownUniquelyReferenced(&deferred) {
             deferred!.changes.append(change)
+            deferred!.heldBytes += bytes
         } else {
-            deferred = Deferred((deferred?.changes ?? []) + [change])
+            deferred = Deferred((deferred?.changes ?? []) + [change], heldBytes: (deferred?.heldBytes ?? 0) + bytes)
         }
-        // A long tail (replay from an old snapshot when newer ones are gone) would hold all its events: past the
+        // A long tail (replay from an old snapshot when newer ones are gone) would hold all its events: past either
         // limit the part is read and the changes made.
-        if deferred!.changes.count >= DeferredChanges.limit {
+        if deferred!.changes.count >= DeferredChanges.limit || deferred!.heldBytes >= DeferredChanges.byteLimit {
             owned = deferred!.value(from: source!)
             deferred = nil
         }
@@ -137,13 +144,18 @@ struct LazyPart<Value: Sendable>: Sendable {
         return deferred.map(\.isApplied) ?? source.isDecoded
     }
 
+    /// The bytes the waiting changes hold (0 once the part is read).
+    var heldBytes: Int { isDecoded ? 0 : deferred?.heldBytes ?? 0 }
+
     /// The snapshot bytes of the part while it is unchanged and sound (nil once it is held as a value or changed).
     var unchangedBytes: UnsafeRawBufferPointer? { owned == nil && deferred == nil ? source?.copyableBytes : nil }
 }
 
-/// How many changes a part keeps waiting for its first read before it is read anyway.
+/// How many changes a part keeps waiting for its first read, and how many bytes of undecoded payloads they may
+/// hold, before it is read anyway.
 enum DeferredChanges {
     static let limit = 1_024
+    static let byteLimit = 64 << 20
 }
 
 /// A part of the state that events change by themselves (reading nothing outside it).

@@ -250,15 +250,8 @@ public struct LogbookState: Equatable, Sendable {
             pruned = PruneCheckpoint(throughSequence: through, throughTime: time, chain: chain)
         case let .retentionSet(days):
             retentionSetting = days
-        case let .predictionsLogged(model, version, latencies, predictions, actuals):
-            // Whether the model exists is asked of the registry as it is now, even when monitoring is read later.
-            let registryNow = registry
-            monitoring.change { m in
-                guard model >= 1 && model <= registryNow.value.count else { return }
-                let i = m.slot(model: model, version: version)
-                m.monitors[i].apply(latencies: latencies, predictions: predictions, actuals: actuals, time: timestamp,
-                                    position: position)
-            }
+        case .predictionsLogged:
+            monitoring.change(predictionsChange({ event }, timestamp: timestamp, position: position))
         case let .baselineSet(model, version, values, _):
             guard model >= 1 && model <= registry.value.count else { return }
             let i = monitorSlot(model: model, version: version)
