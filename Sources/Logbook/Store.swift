@@ -332,43 +332,51 @@ public final class LogbookStore {
                                + "and no usable snapshot covers sequence \(reader.retainedFrom - 1): the checkpoint "
                                + "snapshot is missing or damaged")
         }
+        var strings = ReplayStrings()
         try reader.forEachRecord(from: state.lastSequence + 1, through: through, start: start) { record in
-            try apply(record, to: &state)
+            try apply(record, to: &state, strings: &strings)
             return true
         }
     }
 
     /// Applies one record: metric batches through the allocation-free path, the big A/B and monitoring events of
     /// a part not read yet checked and kept undecoded, the rest decoded.
-    static func apply(_ record: Record, to state: inout LogbookState) throws {
+    /// `strings` remembers the ids of actors and metric keys by their bytes, for the records that follow.
+    static func apply(_ record: Record, to state: inout LogbookState, strings: inout ReplayStrings) throws {
         do {
             if record.type == EventCodec.metricsLoggedTag {
-                let actor = try EventCodec.actor(payload: record.payload)
-                state.noteEnvelope(sequence: record.sequence, timestamp: record.timestamp, actor: actor,
-                                   position: record.position)
+                state.noteEnvelope(sequence: record.sequence, timestamp: record.timestamp,
+                                   actorID: try actorID(record, &state, &strings), position: record.position)
                 // Each series is folded to its latest point first, then applied once: one state update per series.
                 let view = try MetricsPayloadView(payload: record.payload)
                 let run = view.run
                 try view.forEachSeriesLatest { key, latest in
-                    let id = state.metricKeys.intern(String(decoding: key, as: UTF8.self))
+                    let id = strings.metricKeys.id(of: key) { state.metricKeys.intern($0) }
                     state.applyMetricPoint(run: run, key: id, point: latest)
                 }
                 state.noteMetricEvent(run: run, position: record.position)
             } else if state.waitsUndecoded(tag: record.type) {
                 let actor = try EventCodec.check(tag: record.type, payload: record.payload)
-                state.noteEnvelope(sequence: record.sequence, timestamp: record.timestamp, actor: actor,
-                                   position: record.position)
+                state.noteEnvelope(sequence: record.sequence, timestamp: record.timestamp,
+                                   actorID: try actorID(record, &state, &strings), position: record.position)
                 state.applyUndecoded(tag: record.type, payload: record.payload, timestamp: record.timestamp,
                                      actor: actor, position: record.position)
             } else {
                 let (actor, _, event) = try EventCodec.decode(tag: record.type, payload: record.payload)
-                state.noteEnvelope(sequence: record.sequence, timestamp: record.timestamp, actor: actor,
-                                   position: record.position)
+                state.noteEnvelope(sequence: record.sequence, timestamp: record.timestamp,
+                                   actorID: try actorID(record, &state, &strings), position: record.position)
                 state.apply(event, timestamp: record.timestamp, actor: actor, position: record.position)
             }
         } catch let e as CodecError {
             throw LogbookError(e, sequence: record.sequence)
         }
+    }
+
+    /// The id of a record's actor, found by its bytes (every version writes the actor right after the version
+    /// byte). Called after the payload was checked or decoded, so that their errors come first.
+    @inline(__always)
+    private static func actorID(_ record: Record, _ state: inout LogbookState, _ strings: inout ReplayStrings) throws(CodecError) -> Int32 {
+        strings.actors.id(of: try EventCodec.actorBytes(payload: record.payload)) { state.actors.intern($0) }
     }
 
     // MARK: Writing

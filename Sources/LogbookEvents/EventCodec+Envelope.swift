@@ -15,4 +15,11 @@ extension EventCodec {
         _ = try r.u8()
         return try r.string()
     }
+
+    /// The actor's UTF-8 bytes (validated), borrowed from the payload.
+    public static func actorBytes(payload: UnsafeRawBufferPointer) throws(CodecError) -> UnsafeRawBufferPointer {
+        var r = BinaryReader(payload)
+        _ = try r.u8()
+        return try r.stringBytes()
+    }
 }

@@ -142,10 +142,14 @@ public struct LogbookState: Equatable, Sendable {
 
     /// Notes an event's place in the log and who did it (every event goes through here).
     mutating func noteEnvelope(sequence: UInt64, timestamp: Int64, actor: String, position: LogPosition) {
+        noteEnvelope(sequence: sequence, timestamp: timestamp, actorID: actors.intern(actor), position: position)
+    }
+
+    /// Notes an event's envelope, its actor already interned (`actors` gave `actorID`).
+    mutating func noteEnvelope(sequence: UInt64, timestamp: Int64, actorID: Int32, position: LogPosition) {
         lastSequence = sequence
         lastTimestamp = timestamp
-        let a = Int(actors.intern(actor))
-        actorEvents.append(actor: a, position)
+        actorEvents.append(actor: Int(actorID), position)
     }
 
     /// Applies one metric point of run `run` (the replay hot path: no allocation for keys already seen).
