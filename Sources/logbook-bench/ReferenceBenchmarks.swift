@@ -198,6 +198,8 @@ struct ReferenceBenchmarks {
         let replay = try timed { try LogbookStore.loadStateIgnoringSnapshots(at: root) }
         guard replay.result.lastSequence == events else { throw BenchError("replay ended at \(replay.result.lastSequence)") }
         let scanSeconds = try scanSeconds(root)
+        progress("full replay of logs of \(SmallEventReplay.events) small events")
+        let small = try SmallEventReplay(directory: directory).run()
 
         // The same best run in a writer that has just logged a point to a run of the snapshot: a training script that
         // logs and then asks (a run changed since the snapshot must not make every scan copy all runs).
@@ -269,6 +271,8 @@ struct ReferenceBenchmarks {
             Metric(key: "ingest_metric_points_per_s", value: Double(points) / ingestSeconds, decimals: 0, unit: "points/s", target: .atLeast(2_000_000)),
             Metric(key: "ingest_cli_metric_points_per_s", value: Double(cliPoints) / ingest.seconds, decimals: 0, unit: "points/s", target: .atLeast(300_000)),
             Metric(key: "full_replay_events_per_s", value: Double(events) / replay.seconds, decimals: 0, unit: "events/s", target: .atLeast(5_000_000)),
+            Metric(key: "small_events_replay_per_s", value: small.mixed, decimals: 0, unit: "events/s"),
+            Metric(key: "point_events_replay_per_s", value: small.points, decimals: 0, unit: "events/s"),
             Metric(key: "full_replay_metric_points_per_s", value: Double(points + Self.historySteps) / replay.seconds, decimals: 0, unit: "points/s"),
             Metric(key: "full_scan_events_per_s", value: Double(events) / scanSeconds, decimals: 0, unit: "events/s"),
             Metric(key: "open_ms", value: openMs, decimals: 1, unit: "ms"),
