@@ -144,6 +144,21 @@ public struct ABTest: Equatable, Sendable {
     }
 
     /// Applies assignments (first time only; a repeated unit is ignored, as replay of a valid log never has one).
+    /// Batches of at most this many units are applied unit by unit: what a batch does, without its arrays.
+    static let smallBatch = 8
+
+    /// Records the variants of `units` (hashed here), as ``assign(_:variants:)`` does.
+    mutating func assign(units new: [String], variants chosen: [Int]) {
+        guard new.count <= Self.smallBatch else {
+            assign(Self.unitHashes(salt: salt, new), variants: chosen)
+            return
+        }
+        for (unit, v) in zip(new, chosen) where v >= 0 && v < variants.count {
+            guard let small = UInt8(exactly: v) else { continue }
+            if assignments.insert(Self.unitHash(salt: salt, unit: unit), small) { units[v] += 1 }
+        }
+    }
+
     mutating func assign(_ hashes: [UInt64], variants chosen: [Int]) {
         var batch: [(key: UInt64, value: UInt8)] = []
         batch.reserveCapacity(hashes.count)
@@ -155,6 +170,20 @@ public struct ABTest: Equatable, Sendable {
 
     /// Applies outcomes of assigned units, then updates the always-valid p-values.
     mutating func record(_ outcomes: [ABOutcome]) {
+        if outcomes.count <= Self.smallBatch {
+            // One by one, which a batch equals: an accumulator takes its outcomes in the event's order either way.
+            for o in outcomes where o.metric >= 0 && o.metric < outcomeUnits.count {
+                let h = Self.unitHash(salt: salt, unit: o.unit)
+                guard let v = assignments[h] else { continue }
+                if outcomeUnits[o.metric].insert(h, 0) { tallies[Int(v)][o.metric].add(o.value) }
+            }
+        } else {
+            recordBatch(outcomes)
+        }
+        updateSequentialPValues()
+    }
+
+    private mutating func recordBatch(_ outcomes: [ABOutcome]) {
         // Per metric, the event's assigned units are merged into the outcome set at once; the tallies then take
         // the new outcomes in the event's order, as one-by-one inserts would.
         // The hashes are sorted once: that order looks up their variants in one walk of the assignments and,
@@ -177,6 +206,10 @@ public struct ABTest: Equatable, Sendable {
                 tallies[Int(chosen[m][i].variant)][m].add(chosen[m][i].value)
             }
         }
+    }
+
+    /// The always-valid p-values after new outcomes.
+    private mutating func updateSequentialPValues() {
         if sequential {
             let arms = self.arms
             for t in 1..<max(1, arms.count) {

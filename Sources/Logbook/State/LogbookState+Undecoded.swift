@@ -34,11 +34,18 @@ extension LogbookState {
                            position: LogPosition) -> LazyPart<Monitoring>.Change {
         let registryNow = registry
         return { m in
-            guard case let .predictionsLogged(model, version, latencies, predictions, actuals) = event(),
-                  model >= 1 && model <= registryNow.value.count else { return }
-            let i = m.slot(model: model, version: version)
-            m.monitors[i].apply(latencies: latencies, predictions: predictions, actuals: actuals, time: timestamp,
-                                position: position)
+            Self.applyPredictions(event(), to: &m, models: registryNow.value.count, timestamp: timestamp, position: position)
         }
+    }
+
+    /// Applies a `predictions.logged` event to monitoring, where the registry holds `models` models: predictions
+    /// for a model it does not hold are ignored.
+    static func applyPredictions(_ event: Event, to m: inout Monitoring, models: Int, timestamp: Int64,
+                                 position: LogPosition) {
+        guard case let .predictionsLogged(model, version, latencies, predictions, actuals) = event,
+              model >= 1 && model <= models else { return }
+        let i = m.slot(model: model, version: version)
+        m.monitors[i].apply(latencies: latencies, predictions: predictions, actuals: actuals, time: timestamp,
+                            position: position)
     }
 }

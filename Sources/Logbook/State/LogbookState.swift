@@ -255,7 +255,13 @@ public struct LogbookState: Equatable, Sendable {
         case let .retentionSet(days):
             retentionSetting = days
         case .predictionsLogged:
-            monitoring.change(predictionsChange({ event }, timestamp: timestamp, position: position))
+            if monitoring.isDecoded {
+                // No closures: a full replay, or a part already read.
+                Self.applyPredictions(event, to: &monitoring.value, models: registry.value.count, timestamp: timestamp,
+                                      position: position)
+            } else {
+                monitoring.change(predictionsChange({ event }, timestamp: timestamp, position: position))
+            }
         case let .baselineSet(model, version, values, _):
             guard model >= 1 && model <= registry.value.count else { return }
             let i = monitorSlot(model: model, version: version)

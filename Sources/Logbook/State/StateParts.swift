@@ -30,7 +30,7 @@ struct ABTests: ReplayedPart {
             }
         case let .abUnitsAssigned(test, units, variants):
             withTest(test, position) { t in
-                t.assign(ABTest.unitHashes(salt: t.salt, units), variants: variants)
+                t.assign(units: units, variants: variants)
             }
         case let .abOutcomesRecorded(test, outcomes):
             withTest(test, position) { t in t.record(outcomes) }
