@@ -23,6 +23,8 @@ enum SnapshotThinning {
     struct Bounds: Equatable {
         var gapBytes: UInt64
         var gapEvents: UInt64
+        /// Bytes of log each event counts as, on top of its own, against `gapBytes`.
+        var eventWeight: UInt64 = 0
     }
 
     static func removable(_ entries: [Entry], keepRecent: Int, bounds: Bounds, protected: Set<UInt64>) -> [UInt64] {
@@ -45,6 +47,9 @@ enum SnapshotThinning {
     static func within(_ next: Entry, of kept: Entry, _ bounds: Bounds) -> Bool {
         guard next.sequence - kept.sequence <= bounds.gapEvents else { return false }
         guard let a = kept.logOffset, let b = next.logOffset else { return true }
-        return b >= a && b - a <= max(bounds.gapBytes, 2 * kept.bytes)
+        let (weighted, overflow) = (next.sequence - kept.sequence).multipliedReportingOverflow(by: bounds.eventWeight)
+        guard b >= a, !overflow else { return false }
+        let (cost, overflow2) = (b - a).addingReportingOverflow(weighted)
+        return !overflow2 && cost <= max(bounds.gapBytes, 2 * kept.bytes)
     }
 }

@@ -96,6 +96,14 @@ public final class LogbookStore {
         state.lastSequence >= lastSnapshotSequence ? state.lastSequence - lastSnapshotSequence : 0
     }
 
+    /// What replaying the tail since the last snapshot costs, in bytes of log: its bytes, plus each event weighed as
+    /// `snapshotEventWeight` bytes (saturating).
+    private var replayCostSinceSnapshot: Int {
+        let (weighted, overflow) = Int(clamping: eventsSinceSnapshot).multipliedReportingOverflow(by: max(0, options.snapshotEventWeight))
+        let (sum, overflow2) = bytesSinceSnapshot.addingReportingOverflow(weighted)
+        return overflow || overflow2 ? .max : sum
+    }
+
     /// Writes a snapshot if the tail since the last one is long, syncs, and releases the lock.
     public func close() throws(LogbookError) {
         guard let log else { return }
@@ -476,7 +484,7 @@ public final class LogbookStore {
         }
         bytesSinceSnapshot += Int(offset - result.position.offset)
         if eventsSinceSnapshot >= options.snapshotInterval
-            || bytesSinceSnapshot >= max(options.snapshotIntervalBytes, lastSnapshotBytes / 4) {
+            || replayCostSinceSnapshot >= max(options.snapshotIntervalBytes, lastSnapshotBytes / 4) {
             do { try writeSnapshot() } catch { warnings.append("Writing a snapshot failed (the store is fine; open replays more): \(error)") }
         }
     }
@@ -512,7 +520,8 @@ public final class LogbookStore {
         if let p = state.pruned { protected.insert(p.throughSequence) }
         if reader.retainedFrom > 1 { protected.insert(reader.retainedFrom - 1) }
         let bounds = SnapshotThinning.Bounds(gapBytes: UInt64(options.snapshotMaxGapBytes),
-                                             gapEvents: options.snapshotMaxGapEvents)
+                                             gapEvents: options.snapshotMaxGapEvents,
+                                             eventWeight: UInt64(max(0, options.snapshotEventWeight)))
         let remove = SnapshotThinning.removable(try thinningEntries(), keepRecent: options.snapshotsKeptRecent,
                                                 bounds: bounds, protected: protected)
         try snapshots.remove(remove)

@@ -21,6 +21,10 @@ public struct StoreOptions: Sendable {
     public var snapshotMaxGapBytes = 16 << 20
     /// The most events an "as of" read replays after the nearest snapshot kept (default 200,000), likewise.
     public var snapshotMaxGapEvents: UInt64 = 200_000
+    /// What one event weighs in those byte counts, on top of its bytes (default 512): decoding and applying an event
+    /// costs about what reading that much log does, so a stretch of many small events (registry moves, single
+    /// values) is bounded like a stretch of big ones. 0 counts bytes only.
+    public var snapshotEventWeight = 512
     /// On close, write a snapshot when at least this many events were appended since the last (default 1,000).
     public var snapshotOnCloseAfter: UInt64 = 1_000
     /// ... or at least this many bytes of log (default 1 MiB): a few large batches replay as slowly as many events.

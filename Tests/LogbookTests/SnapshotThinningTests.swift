@@ -78,12 +78,43 @@ struct SnapshotThinningTests {
         #expect(SnapshotThinning.removable(odd, keepRecent: 0, bounds: bounds, protected: []).isEmpty)
     }
 
+    @Test("each event weighs its share against the byte bound: many small events keep a snapshot that their bytes alone would not; a weight that overflows keeps it too")
+    func eventWeight() {
+        // 1,000 events and 1 MiB of log between snapshots, a 16 MiB bound.
+        let entries = (0..<6).map { Entry(sequence: UInt64($0) * 1000 + 1, logOffset: UInt64($0) << 20, bytes: 1 << 10) }
+        func removable(_ weight: UInt64) -> [UInt64] {
+            SnapshotThinning.removable(entries, keepRecent: 1, bounds: .init(gapBytes: 16 << 20, gapEvents: .max, eventWeight: weight),
+                                       protected: [])
+        }
+        #expect(removable(0) == [1001, 2001, 3001, 4001])
+        // 1,000 × 4 KiB + 1 MiB per gap: three gaps (15 MiB) fit, four (20 MiB) do not.
+        #expect(removable(4 << 10) == [1001, 2001, 4001])
+        #expect(removable(16 << 10).isEmpty) // 17 MiB per gap
+        #expect(removable(.max).isEmpty)
+    }
+
+    @Test("a writer writes a snapshot after a stretch of small events whose weight reaches the byte interval, which their bytes alone do not")
+    func writerWeighsEvents() throws {
+        for weight in [0, 1024] {
+            var options = StoreOptions()
+            options.snapshotInterval = .max
+            options.snapshotIntervalBytes = 64 << 10
+            options.snapshotEventWeight = weight
+            let t = try TestStore(options: options)
+            let before = try t.store.snapshots.sequences().count
+            for i in 0..<100 { try t.store.createExperiment(name: "e\(i)", t.ctx()) } // about 40 bytes each
+            let written = try t.store.snapshots.sequences().count - before
+            #expect(weight == 0 ? written == 0 : written == 1, "weight \(weight): \(written) written")
+        }
+    }
+
     @Test("a writer thins its snapshots to the bound; reads as of any moment still equal the replay")
     func storeThins() throws {
         var options = StoreOptions()
         options.snapshotInterval = 5
         options.snapshotMaxGapBytes = 4 << 10
         options.snapshotMaxGapEvents = 40
+        options.snapshotEventWeight = 0 // bytes and events here; the weight is tested apart
         let t = try TestStore(options: options)
         randomHistory(t, seed: 21, steps: 300)
         let entries = try t.store.thinningEntries()
@@ -137,7 +168,8 @@ struct SnapshotThinningTests {
         options.snapshotsKeptRecent = 1
         options.snapshotMaxGapBytes = 1 << 20
         options.io = FileIO(faults: faults)
-        let bounds = SnapshotThinning.Bounds(gapBytes: 1 << 20, gapEvents: options.snapshotMaxGapEvents)
+        let bounds = SnapshotThinning.Bounds(gapBytes: 1 << 20, gapEvents: options.snapshotMaxGapEvents,
+                                             eventWeight: UInt64(options.snapshotEventWeight))
         let t = try TestStore(options: options)
         // A snapshot after each of 12 events, with thinning failing throughout the last one.
         for i in 0..<12 {
