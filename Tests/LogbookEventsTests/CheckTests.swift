@@ -1,3 +1,4 @@
+import Foundation
 import LogbookEvents
 import LogbookTestSupport
 import Testing
@@ -14,6 +15,8 @@ struct CheckTests {
     /// The tags that `check` walks in place rather than decodes.
     static let walked: Set<UInt16> = [EventCodec.abUnitsAssignedTag, EventCodec.abOutcomesRecordedTag,
                                       EventCodec.predictionsLoggedTag]
+    /// Mutations of each walked payload (a tenth of that for others): `LOGBOOK_CHECK_MUTATIONS` for a long run.
+    static let mutations = Int(ProcessInfo.processInfo.environment["LOGBOOK_CHECK_MUTATIONS"] ?? "") ?? 400
 
     @Test("check throws exactly when decode throws, with the same error, and otherwise returns the same actor: every cut and 400 mutations of each A/B units, outcomes or predictions payload (40 of others)")
     func agreesWithDecode() {
@@ -39,7 +42,7 @@ struct CheckTests {
         }
         for entry in entries {
             let golden = entry.payload
-            let tries = Self.walked.contains(entry.tag) ? 400 : 40
+            let tries = Self.walked.contains(entry.tag) ? Self.mutations : Self.mutations / 10
             if Self.walked.contains(entry.tag) { walked += 1 }
             for cut in cuts(golden.count, &g) where !compare(entry.tag, Array(golden.prefix(cut))) { return }
             for _ in 0..<tries {

@@ -143,7 +143,6 @@ public struct ABTest: Equatable, Sendable {
         return s
     }
 
-    /// Applies assignments (first time only; a repeated unit is ignored, as replay of a valid log never has one).
     /// Batches of at most this many units are applied unit by unit: what a batch does, without its arrays.
     static let smallBatch = 8
 
@@ -159,6 +158,7 @@ public struct ABTest: Equatable, Sendable {
         }
     }
 
+    /// Applies assignments (first time only; a repeated unit is ignored, as replay of a valid log never has one).
     mutating func assign(_ hashes: [UInt64], variants chosen: [Int]) {
         var batch: [(key: UInt64, value: UInt8)] = []
         batch.reserveCapacity(hashes.count)
