@@ -2,11 +2,12 @@
 /// however old, still replays a bounded stretch of log.
 ///
 /// The newest `keepRecent` stay, and the oldest. Between them, walking from the oldest, a snapshot is removed when
-/// the next one still lies within the bound of the last snapshot kept: at most `gapEvents` events after it, and at
-/// most `max(gapBytes, 2 × its size)` bytes of log after it. So an "as of" read replays at most about that much
-/// (more only where snapshots were written further apart), and the snapshots kept take about one file per bound of
-/// log: their bytes stay below about the log's own, because a kept snapshot of S bytes is followed by 2·S of log
-/// before the next. Protected snapshots (the checkpoint of a pruned log) are never removed.
+/// the next one still lies within the bound of the last snapshot kept: at most `gapEvents` events after it, and
+/// either at most `gapBytes` of replay cost (its bytes of log, each event weighed `eventWeight` bytes more) or at
+/// most 2 × its size of log. So an "as of" read replays at most about that much (more only where snapshots were
+/// written further apart), and the snapshots kept take about one file per bound of log: their bytes stay below
+/// about the log's own, because a kept snapshot of S bytes is followed by more than 2·S of log (the weight never
+/// counts against that part of the bound). Protected snapshots (the checkpoint of a pruned log) are never removed.
 enum SnapshotThinning {
     /// A snapshot as thinning sees it.
     struct Entry: Equatable {
@@ -47,9 +48,12 @@ enum SnapshotThinning {
     static func within(_ next: Entry, of kept: Entry, _ bounds: Bounds) -> Bool {
         guard next.sequence - kept.sequence <= bounds.gapEvents else { return false }
         guard let a = kept.logOffset, let b = next.logOffset else { return true }
+        guard b >= a else { return false }
+        // Within twice its size of log the next one always lets it go: that keeps the kept snapshots' bytes below
+        // the log's, however small the events.
+        if b - a <= 2 * kept.bytes { return true }
         let (weighted, overflow) = (next.sequence - kept.sequence).multipliedReportingOverflow(by: bounds.eventWeight)
-        guard b >= a, !overflow else { return false }
         let (cost, overflow2) = (b - a).addingReportingOverflow(weighted)
-        return !overflow2 && cost <= max(bounds.gapBytes, 2 * kept.bytes)
+        return !overflow && !overflow2 && cost <= bounds.gapBytes
     }
 }

@@ -96,8 +96,8 @@ public final class LogbookStore {
         state.lastSequence >= lastSnapshotSequence ? state.lastSequence - lastSnapshotSequence : 0
     }
 
-    /// What replaying the tail since the last snapshot costs, in bytes of log: its bytes, plus each event weighed as
-    /// `snapshotEventWeight` bytes (saturating).
+    /// What replaying the tail since the last snapshot costs, in bytes of log: the bytes this writer appended since
+    /// (0 at open), plus each event since the snapshot weighed as `snapshotEventWeight` bytes (saturating).
     private var replayCostSinceSnapshot: Int {
         let (weighted, overflow) = Int(clamping: eventsSinceSnapshot).multipliedReportingOverflow(by: max(0, options.snapshotEventWeight))
         let (sum, overflow2) = bytesSinceSnapshot.addingReportingOverflow(weighted)
@@ -484,7 +484,7 @@ public final class LogbookStore {
         }
         bytesSinceSnapshot += Int(offset - result.position.offset)
         if eventsSinceSnapshot >= options.snapshotInterval
-            || replayCostSinceSnapshot >= max(options.snapshotIntervalBytes, lastSnapshotBytes / 4) {
+            || (replayCostSinceSnapshot >= options.snapshotIntervalBytes && bytesSinceSnapshot >= lastSnapshotBytes / 4) {
             do { try writeSnapshot() } catch { warnings.append("Writing a snapshot failed (the store is fine; open replays more): \(error)") }
         }
     }

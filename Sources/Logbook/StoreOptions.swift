@@ -6,9 +6,10 @@ public struct StoreOptions: Sendable {
     public var lockTimeoutMilliseconds = 10_000
     /// Write a snapshot after this many events since the last one (default 100,000).
     public var snapshotInterval: UInt64 = 100_000
-    /// Also write a snapshot after this many bytes of log since the last one, or a quarter of the last snapshot's
-    /// size if that is more (default 4 MiB): metric batches carry many points per event, so bytes bound the replay of
-    /// an "as of" read; spacing by the state's size keeps snapshot writing proportional to the log.
+    /// Also write a snapshot after this many bytes of log since the last one (each event weighed
+    /// ``snapshotEventWeight`` bytes more), once the log has also grown by a quarter of the last snapshot's size
+    /// (default 4 MiB): metric batches carry many points per event, so bytes bound the replay of an "as of" read;
+    /// spacing by the state's size (in bytes of log alone) keeps snapshot writing proportional to the log.
     public var snapshotIntervalBytes = 4 << 20
     /// After writing a snapshot, keep this many of the newest (default 2: the newest and one to fall back on) and
     /// the oldest, and thin the ones between to those an "as of" read needs (``SnapshotThinning``): each kept one
@@ -21,9 +22,10 @@ public struct StoreOptions: Sendable {
     public var snapshotMaxGapBytes = 16 << 20
     /// The most events an "as of" read replays after the nearest snapshot kept (default 200,000), likewise.
     public var snapshotMaxGapEvents: UInt64 = 200_000
-    /// What one event weighs in those byte counts, on top of its bytes (default 512): decoding and applying an event
-    /// costs about what reading that much log does, so a stretch of many small events (registry moves, single
-    /// values) is bounded like a stretch of big ones. 0 counts bytes only.
+    /// What one event weighs against ``snapshotIntervalBytes`` and ``snapshotMaxGapBytes``, on top of its bytes
+    /// (default 512): decoding and applying an event costs about what reading that much log does, so a stretch of
+    /// many small events (registry moves, single values) is bounded like a stretch of big ones. It never counts
+    /// against the allowances by the snapshot's size, which keep snapshots below the log's size. 0 counts bytes only.
     public var snapshotEventWeight = 512
     /// On close, write a snapshot when at least this many events were appended since the last (default 1,000).
     public var snapshotOnCloseAfter: UInt64 = 1_000

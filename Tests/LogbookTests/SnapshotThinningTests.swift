@@ -93,6 +93,34 @@ struct SnapshotThinningTests {
         #expect(removable(.max).isEmpty)
     }
 
+    @Test("with tiny events weighed, snapshots written as a writer writes them still take under four times the log, and those kept under the log")
+    func weighedTinyEvents() {
+        let weight: UInt64 = 512, event: UInt64 = 50
+        let bounds = SnapshotThinning.Bounds(gapBytes: 16 << 20, gapEvents: .max, eventWeight: weight)
+        var offset: UInt64 = 0, sequence: UInt64 = 0, written: UInt64 = 0, last: UInt64 = 0
+        var kept: [Entry] = []
+        for n in 1...300 {
+            // The writer's rule: 4 MiB of weighed cost, and a quarter of the last snapshot's size in bytes of log.
+            let events = max(((4 << 20) + event + weight - 1) / (event + weight), (last / 4 + event - 1) / event)
+            offset += events * event
+            sequence += events
+            let size = UInt64(n) * (100 << 10)
+            written += size
+            last = size
+            kept.append(Entry(sequence: sequence, logOffset: offset, bytes: size))
+            let remove = Set(SnapshotThinning.removable(kept, keepRecent: 2, bounds: bounds, protected: []))
+            kept.removeAll { remove.contains($0.sequence) }
+        }
+        #expect(written <= 4 * offset + last, "\(written) bytes of snapshots written for \(offset) of log")
+        let keptBytes = kept.dropLast(2).reduce(0) { $0 + $1.bytes }
+        #expect(keptBytes <= offset, "\(keptBytes) bytes of snapshots kept for \(offset) of log")
+        for (a, b) in zip(kept, kept.dropFirst()) {
+            let cost = b.logOffset! - a.logOffset! + weight * (b.sequence - a.sequence)
+            #expect(cost <= 16 << 20 || b.logOffset! - a.logOffset! <= 2 * a.bytes || b.sequence == kept.last!.sequence
+                        || kept.firstIndex(of: b)! >= kept.count - 2, "\(a.sequence) -> \(b.sequence)")
+        }
+    }
+
     @Test("a writer writes a snapshot after a stretch of small events whose weight reaches the byte interval, which their bytes alone do not")
     func writerWeighsEvents() throws {
         for weight in [0, 1024] {
