@@ -9,14 +9,8 @@ extension EventCodec {
     /// The record type of `store.pruned` (verification reads it to check the prune checkpoint).
     public static let storePrunedTag: UInt16 = EventType.storePruned.rawValue
 
-    /// The actor of any payload, read without decoding the rest (a small actor name makes no allocation).
-    public static func actor(payload: UnsafeRawBufferPointer) throws(CodecError) -> String {
-        var r = BinaryReader(payload)
-        _ = try r.u8()
-        return try r.string()
-    }
-
-    /// The actor's UTF-8 bytes (validated), borrowed from the payload.
+    /// The actor's UTF-8 bytes (validated) of any payload, borrowed from it, without decoding the rest (every
+    /// version writes the actor right after the version byte).
     public static func actorBytes(payload: UnsafeRawBufferPointer) throws(CodecError) -> UnsafeRawBufferPointer {
         var r = BinaryReader(payload)
         _ = try r.u8()

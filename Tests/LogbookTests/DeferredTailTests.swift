@@ -79,9 +79,11 @@ struct DeferredTailTests {
 
     @Test("a tail's A/B or predictions payload that does not decode stops the open with an error naming it, although its part is not read")
     func undecodablePayloadStops() throws {
-        // [version 1][actor ""][no reason], then: test 1, one unit of invalid UTF-8, variant 0 / model 1, version 1,
-        // one prediction with unknown flag bits.
+        // [version 1][actor ""][no reason], then: test 1, one unit of invalid UTF-8, variant 0 / test 1, one outcome
+        // whose value is cut short / model 1, version 1, one prediction with unknown flag bits.
         for (tag, fields, what) in [(EventCodec.abUnitsAssignedTag, [1, 1, 1, 0x80, 0] as [UInt8], "invalid UTF-8 at byte 6"),
+                                    (EventCodec.abOutcomesRecordedTag, [1, 1, 1, 0x61, 0, 0, 0, 0, 0, 0, 0] as [UInt8],
+                                     "truncated"),
                                     (EventCodec.predictionsLoggedTag, [1, 1, 1, 4] + [UInt8](repeating: 0, count: 8),
                                      "unknown flag bits 0x4")] {
             let t = try LazyStateTests.storeWithParts()
